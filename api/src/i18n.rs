@@ -1,0 +1,132 @@
+//! Human text of problem responses in Simplified Chinese (the default: the
+//! callers are Henan's systems and people) and English. The machine `code`
+//! is the contract; titles may be reworded freely.
+
+use actix_web::http::header::ACCEPT_LANGUAGE;
+use actix_web::HttpRequest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Picks the first supported language of `Accept-Language` in order of
+    /// preference (q-values honoured); Chinese when nothing matches.
+    pub fn from_header(value: Option<&str>) -> Lang {
+        let Some(value) = value else { return Lang::Zh };
+        let mut ranked: Vec<(u16, Lang)> = value
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim().to_ascii_lowercase();
+                let quality = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16);
+                let lang = if tag == "en" || tag.starts_with("en-") {
+                    Lang::En
+                } else if tag == "zh" || tag.starts_with("zh-") {
+                    Lang::Zh
+                } else {
+                    return None;
+                };
+                (quality > 0).then_some((quality, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.first().map_or(Lang::Zh, |(_, lang)| *lang)
+    }
+
+    pub fn of(req: &HttpRequest) -> Lang {
+        Lang::from_header(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    }
+}
+
+/// Title of a problem `code`, or `None` for codes without a catalogue entry.
+pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
+    let (zh, en) = match code {
+        "malformed_json" => ("请求体不是合法的 JSON", "The request body is not valid JSON"),
+        "invalid_body" => ("请求体字段不符合要求", "The request body does not match the schema"),
+        "invalid_query" => ("查询参数不合法", "A query parameter is invalid"),
+        "invalid_path" => ("路径参数不合法", "A path parameter is invalid"),
+        "invalid_cursor" => ("分页游标无效", "The pagination cursor is invalid"),
+        "validation_failed" => ("请求内容校验未通过", "The request failed validation"),
+        "unauthorized" => ("需要身份认证", "Authentication is required"),
+        "invalid_token" => ("访问令牌无效或已过期", "The access token is invalid or expired"),
+        "invalid_client" => ("客户端身份或密钥错误", "Unknown client or wrong secret"),
+        "forbidden" => ("无权执行此操作", "This caller may not perform this operation"),
+        "outside_jurisdiction" => ("超出本监管部门管辖范围", "Outside the caller's jurisdiction"),
+        "not_found" => ("资源不存在", "The resource does not exist"),
+        "duplicate_credit_code" => ("统一社会信用代码已登记", "The credit code is already registered"),
+        "precondition_required" => ("更新需要携带 If-Match 请求头", "Updates require an If-Match header"),
+        "precondition_failed" => ("资源已被修改，请重新获取后再更新", "The resource changed; fetch it again"),
+        "payload_too_large" => ("请求体超过大小限制", "The request body exceeds the size limit"),
+        "unsupported_media_type" => ("请求体必须为 application/json", "The request body must be application/json"),
+        "method_not_allowed" => ("不支持该请求方法", "This method is not allowed here"),
+        "service_unavailable" => ("服务暂不可用，请稍后重试", "The service is unavailable; retry later"),
+        "internal_error" => ("服务器内部错误", "Internal server error"),
+        // Field-level codes (validation `errors[].code`).
+        "required" => ("必填字段缺失", "This field is required"),
+        "invalid_credit_code" => {
+            ("统一社会信用代码不合法（GB 32100-2015）", "Invalid unified social credit code (GB 32100-2015)")
+        }
+        "invalid_resident_id" => {
+            ("公民身份号码不合法（GB 11643-1999）", "Invalid resident identity number (GB 11643-1999)")
+        }
+        "invalid_region_code" => {
+            ("行政区划代码不合法（GB/T 2260，限河南省）", "Invalid division code (GB/T 2260, Henan only)")
+        }
+        "unknown_region" => ("行政区划代码不在区划表中", "The division code is not in the region table"),
+        "invalid_phone" => ("联系电话格式不正确", "Invalid phone number"),
+        "invalid_kind" => ("机构类型不在允许范围内", "Unknown organisation kind"),
+        "invalid_sector" => ("行业领域不在允许范围内", "Unknown sector"),
+        "invalid_status" => ("状态不在允许范围内", "Unknown status"),
+        "invalid_service_type" => ("服务类型不在允许范围内", "Unknown service type"),
+        "invalid_role" => ("角色不在允许范围内", "Unknown role"),
+        "invalid_date" => ("日期不合法", "Invalid date"),
+        "invalid_length" => ("长度不符合要求", "Length out of range"),
+        "invalid_range" => ("数值超出允许范围", "Value out of range"),
+        "invalid_text" => ("文本包含控制字符", "Text contains control characters"),
+        "not_applicable" => ("该字段不适用于此类机构", "This field does not apply to this kind"),
+        "unknown_field" => ("未知字段", "Unknown field"),
+        "invalid_value" => ("字段值类型或格式错误", "Wrong type or format"),
+        "unknown_organization" => ("机构不存在", "No such organisation"),
+        "kind_mismatch" => ("机构类型与角色不匹配", "The organisation kind does not fit the role"),
+        _ => return None,
+    };
+    Some(match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_the_default() {
+        assert_eq!(Lang::from_header(None), Lang::Zh);
+        assert_eq!(Lang::from_header(Some("fr-FR")), Lang::Zh);
+        assert_eq!(Lang::from_header(Some("")), Lang::Zh);
+    }
+
+    #[test]
+    fn preference_order_and_quality_are_honoured() {
+        assert_eq!(Lang::from_header(Some("en")), Lang::En);
+        assert_eq!(Lang::from_header(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_header(Some("zh-CN;q=0.5, en;q=0.8")), Lang::En);
+        assert_eq!(Lang::from_header(Some("en;q=0.2, zh-CN")), Lang::Zh);
+        assert_eq!(Lang::from_header(Some("en;q=0")), Lang::Zh);
+    }
+
+    #[test]
+    fn every_problem_code_has_both_titles() {
+        for code in ["validation_failed", "invalid_token", "not_found", "internal_error"] {
+            assert!(title(code, Lang::Zh).is_some() && title(code, Lang::En).is_some());
+        }
+        assert_eq!(title("no_such_code", Lang::En), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! HTTP layer of the Henan Work-Safety Service Platform: parse, authorise,
+//! call the domain and persistence, map to HTTP. Handlers stay thin.
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod etag;
+pub mod extractors;
+pub mod i18n;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod routes;
+pub mod schemas;
+pub mod startup;
+pub mod state;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,5 @@
+//! Cross-cutting request handling, outermost first: request ids and access
+//! logs, then problem localisation.
+
+pub mod localize;
+pub mod request_id;

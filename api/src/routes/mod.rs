@@ -1,0 +1,33 @@
+//! Every route of the service, registered once for both the server and the
+//! generated contract.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub mod audit;
+pub mod auth;
+pub mod clients;
+pub mod health;
+pub mod organizations;
+pub mod public;
+pub mod regions;
+pub mod rules;
+
+/// Routes under `/api/v1`.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::issue_token)
+        .service(auth::jwks)
+        .service(clients::create_client)
+        .service(organizations::create_organization)
+        .service(organizations::list_organizations)
+        .service(organizations::get_organization)
+        .service(organizations::update_organization)
+        .service(public::public_organization)
+        .service(regions::list_regions)
+        .service(rules::rules_in_force)
+        .service(audit::list_audit);
+}
+
+/// Probes outside the versioned API.
+pub fn health(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready);
+}

@@ -1,0 +1,53 @@
+//! Unauthenticated reads under `/api/v1/public`: only what the policy makes
+//! public, nothing personal.
+
+use actix_web::http::header::{CacheControl, CacheDirective, ETag, EntityTag};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use domain::credit_code::CreditCode;
+use persistence::organizations;
+
+use crate::error::ApiError;
+use crate::problem::{NotFound, ServiceUnavailable, Unprocessable};
+use crate::schemas::organization::PublicOrganizationCard;
+use crate::state::AppState;
+use crate::{db, etag};
+
+/// Public card of an organisation by credit code.
+///
+/// Name, kind, region, status and qualification validity; no phone, no
+/// representative. Cacheable for 60 s; honours `If-None-Match`.
+#[utoipa::path(
+    tag = "public",
+    params(("credit_code" = String, Path, description = "Unified social credit code (GB 32100-2015)", example = "91350100M000100Y43")),
+    responses(
+        (status = 200, description = "The public card", body = PublicOrganizationCard,
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/public/organizations/{credit_code}")]
+pub async fn public_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    credit_code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code =
+        CreditCode::parse(&credit_code).map_err(|e| ApiError::invalid_field("credit_code", e.code(), e.to_string()))?;
+    let org = db::run(&state.pool, move |conn| {
+        organizations::find_by_credit_code(conn, &code)?.ok_or_else(ApiError::not_found)
+    })
+    .await?;
+    let tag = etag::of_version(org.version);
+    let mut response = if etag::not_modified(&req, &tag) { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response
+        .insert_header(ETag(EntityTag::new_strong(org.version.to_string())))
+        .insert_header(CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(60)]));
+    if etag::not_modified(&req, &tag) {
+        return Ok(response.finish());
+    }
+    Ok(response.json(PublicOrganizationCard::from(&org)))
+}

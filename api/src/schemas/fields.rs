@@ -1,0 +1,107 @@
+//! Field-level checks shared by request bodies: strict dates, plain text,
+//! and turning `validator` reports into the contract's field errors.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+use domain::validation::{Collector, FieldError};
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+/// `YYYY-MM-DD` exactly (CONVENTIONS.md: calendar dates are China Standard
+/// Time dates written in ISO 8601 form).
+pub fn parse_date(field: &str, text: &str, errors: &mut Collector) -> Option<NaiveDate> {
+    let parsed = (text.len() == 10).then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
+    if parsed.is_none() {
+        errors.push(field, "invalid_date", "expected a calendar date YYYY-MM-DD");
+    }
+    parsed
+}
+
+/// Rejects control characters (including newlines) in single-line text.
+pub fn plain_text(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(char::is_control) {
+        return Err(ValidationError::new("invalid_text"));
+    }
+    Ok(())
+}
+
+fn contract_code(code: &str) -> &'static str {
+    match code {
+        "length" => "invalid_length",
+        "range" => "invalid_range",
+        "invalid_text" => "invalid_text",
+        "required" => "required",
+        _ => "invalid_value",
+    }
+}
+
+fn message(error: &ValidationError) -> String {
+    let bound = |key: &str| error.params.get(key).map(ToString::to_string);
+    match error.code.as_ref() {
+        "length" => format!(
+            "length must be between {} and {} characters",
+            bound("min").unwrap_or_else(|| "0".into()),
+            bound("max").unwrap_or_else(|| "∞".into())
+        ),
+        "range" => format!(
+            "value must be between {} and {}",
+            bound("min").unwrap_or_else(|| "-∞".into()),
+            bound("max").unwrap_or_else(|| "∞".into())
+        ),
+        "invalid_text" => "control characters are not allowed".to_owned(),
+        _ => error.message.as_ref().map_or_else(|| "invalid value".to_owned(), Cow::to_string),
+    }
+}
+
+fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError {
+                field: path.clone(),
+                code: contract_code(&e.code),
+                message: message(e),
+            })),
+            ValidationErrorsKind::Struct(inner) => flatten(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// Adds every `validator` failure to `errors`, sorted by field for a stable body.
+pub fn collect_validator(result: Result<(), ValidationErrors>, errors: &mut Collector) {
+    if let Err(report) = result {
+        let mut found = Vec::new();
+        flatten("", &report, &mut found);
+        found.sort_by(|a, b| a.field.cmp(&b.field));
+        for error in found {
+            errors.push(&error.field, error.code, error.message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict_iso() {
+        let mut errors = Collector::new();
+        assert!(parse_date("d", "2024-02-29", &mut errors).is_some());
+        assert!(parse_date("d", "2023-02-29", &mut errors).is_none());
+        assert!(parse_date("d", "2024-2-9", &mut errors).is_none());
+        assert!(parse_date("d", "2024-02-29T00:00:00", &mut errors).is_none());
+        assert_eq!(errors.finish().err().map(|e| e.len()), Some(3));
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        assert!(plain_text("郑州市 金水路 1 号").is_ok());
+        assert!(plain_text("a\nb").is_err());
+        assert!(plain_text("a\u{0}b").is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! Request and response bodies of the contract, and how they map to the
+//! domain.
+
+pub mod fields;
+pub mod organization;
+pub mod vocabulary;

@@ -1,0 +1,47 @@
+//! OpenAPI schemas of the domain's string enums, built from the domain's own
+//! variant lists so the contract can never drift from what the code accepts.
+
+use std::borrow::Cow;
+
+use domain::organization::{OrganizationKind, OrganizationStatus, Role, Sector, ServiceType};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+
+macro_rules! vocabulary_schema {
+    ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
+        #[doc = $description]
+        pub struct $schema;
+
+        impl utoipa::PartialSchema for $schema {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some($description))
+                    .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $schema {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+vocabulary_schema!(OrganizationKindSchema, "OrganizationKind", OrganizationKind, "Kind of party (DOMAIN.md, Parties).");
+vocabulary_schema!(
+    SectorSchema,
+    "Sector",
+    Sector,
+    "Enterprise sector; the first eight are the high-risk sectors of 三(一)."
+);
+vocabulary_schema!(
+    OrganizationStatusSchema,
+    "OrganizationStatus",
+    OrganizationStatus,
+    "Registry status (八(一) exit ladder: suspension, revocation)."
+);
+vocabulary_schema!(ServiceTypeSchema, "ServiceType", ServiceType, "Service a provider sells.");
+vocabulary_schema!(RoleSchema, "Role", Role, "Caller role carried in the token.");

@@ -1,0 +1,121 @@
+//! Building and running the server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use chrono::Utc;
+use domain::organization::Role;
+use persistence::{build_pool, clients, seed, DbPool, PoolOptions};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::keys::{KeyError, KeySet};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::middleware::localize::localize_problems;
+use crate::middleware::request_id::request_id;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::{extractors, routes};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] persistence::StoreError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    #[error("metrics: {0}")]
+    Metrics(String),
+}
+
+/// Opens the pool and, when asked, migrates and seeds the database.
+pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
+    let pool = build_pool(
+        &settings.database_url,
+        &PoolOptions { max_size: settings.db_pool_size, connection_timeout: settings.db_timeout() },
+    )?;
+    if settings.migrate_on_start {
+        let mut conn = pool.get().map_err(persistence::StoreError::from)?;
+        let applied = conn.run_migrations()?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied migrations");
+        }
+        seed::apply(&mut conn)?;
+        if clients::count_with_role(&mut conn, Role::Admin)? == 0 {
+            tracing::warn!(
+                "no admin API client exists yet; create one with `henan-safety clients create --role admin --name ops`"
+            );
+        }
+    }
+    Ok(pool)
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Prepares the database and keys and binds the listener. Blocking work
+    /// (migrations) runs before the server accepts anything.
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        let pool = prepare_database(&settings)?;
+        let keys = KeySet::load_or_generate(&settings.keys_dir, Utc::now())?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
+        Application::with_listener(settings, pool, keys, listener)
+    }
+
+    pub fn with_listener(
+        settings: Settings,
+        pool: DbPool,
+        keys: KeySet,
+        listener: TcpListener,
+    ) -> Result<Application, StartupError> {
+        let port = listener.local_addr().map_err(|e| StartupError::Bind(settings.bind.clone(), e))?.port();
+        let metrics = PrometheusMetricsBuilder::new("hsp")
+            .endpoint("/metrics")
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| StartupError::Metrics(e.to_string()))?;
+        let workers = settings.workers;
+        let max_body = settings.max_body_bytes;
+        let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
+        let mut server = HttpServer::new(move || {
+            let (app, document) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .map(|app| app.wrap(from_fn(localize_problems)).wrap(from_fn(request_id)).wrap(metrics.clone()))
+                .app_data(web::Data::new(state.clone()))
+                .app_data(extractors::json_config(max_body))
+                .app_data(extractors::query_config())
+                .app_data(extractors::path_config())
+                .service(scope("/api/v1").configure(routes::api_v1))
+                .configure(routes::health)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found()) }))
+        })
+        .listen(listener)
+        .map_err(|e| StartupError::Bind("listener".into(), e))?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application { port, server: server.run() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

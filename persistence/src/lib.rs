@@ -1,0 +1,42 @@
+//! Storage for the platform: one Diesel schema, two backends.
+//!
+//! # Two backends, one code path
+//!
+//! PostgreSQL is the production database; SQLite (bundled) is the zero-setup
+//! default. Every query is written once and compiled once per backend: a
+//! [`DbConnection`] is an enum of the two concrete Diesel connections, and the
+//! crate-private `with_conn!` macro expands a query body in both match arms.
+//! Each arm therefore uses Diesel's native support for its backend (booleans,
+//! `RETURNING`, upserts), and a bad URL fails with the backend's own error.
+//! Diesel's `MultiConnection` was rejected because it lacks `Bool` and
+//! `RETURNING … as_returning()` support (docs/decisions/0001).
+//!
+//! Functions here take `&mut DbConnection`; the caller decides the
+//! transaction with [`DbConnection::transaction`]. This crate maps domain types
+//! to rows and back and makes no policy decisions.
+
+/// Expands `$body` once per backend with `$c` bound to the concrete
+/// connection, so the same Diesel query compiles for PostgreSQL and SQLite.
+macro_rules! with_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+pub mod audit;
+pub mod clients;
+pub mod db;
+mod error;
+pub mod organizations;
+mod page;
+pub mod regions;
+pub mod rules;
+pub mod schema;
+pub mod seed;
+
+pub use db::{build_pool, Backend, DbConnection, DbPool, PoolOptions, PooledConnection};
+pub use error::{StoreError, StoreResult};
+pub use page::Page;

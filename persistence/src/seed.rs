@@ -1,0 +1,118 @@
+//! Reference data shipped with the binary: the Henan region list and the
+//! effective-dated rule parameters of DOMAIN.md. Kept as data files, not
+//! code, because divisions and rules change; inserting is idempotent so the
+//! seed runs after every migration on both backends.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{regions, rule_parameters};
+use crate::DbConnection;
+
+const REGIONS_CSV: &str = include_str!("../seed/regions.csv");
+const RULE_PARAMETERS_CSV: &str = include_str!("../seed/rule_parameters.csv");
+
+#[derive(Insertable)]
+#[diesel(table_name = regions)]
+struct RegionSeed<'a> {
+    code: &'a str,
+    name: &'a str,
+    level: &'a str,
+    supervisor_code: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = rule_parameters)]
+struct RuleSeed<'a> {
+    name: &'a str,
+    value: &'a str,
+    unit: &'a str,
+    effective_from: NaiveDate,
+    effective_to: Option<NaiveDate>,
+    clause: &'a str,
+}
+
+/// Data lines of a seed CSV, split into at most `columns` fields (the last
+/// field may contain commas).
+fn records(csv: &str, columns: usize) -> impl Iterator<Item = Vec<&str>> {
+    csv.lines().skip(1).filter(|line| !line.trim().is_empty()).map(move |line| line.splitn(columns, ',').collect())
+}
+
+fn date(field: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(field, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("seed date {field:?}")))
+}
+
+fn region_seeds() -> StoreResult<Vec<RegionSeed<'static>>> {
+    records(REGIONS_CSV, 4)
+        .map(|f| match f.as_slice() {
+            [code, name, level, supervisor_code] => Ok(RegionSeed { code, name, level, supervisor_code }),
+            _ => Err(StoreError::Corrupt(format!("region seed line {f:?}"))),
+        })
+        .collect()
+}
+
+fn rule_seeds() -> StoreResult<Vec<RuleSeed<'static>>> {
+    records(RULE_PARAMETERS_CSV, 6)
+        .map(|f| match f.as_slice() {
+            [name, value, unit, from, to, clause] => Ok(RuleSeed {
+                name,
+                value,
+                unit,
+                effective_from: date(from)?,
+                effective_to: if to.is_empty() { None } else { Some(date(to)?) },
+                clause,
+            }),
+            _ => Err(StoreError::Corrupt(format!("rule seed line {f:?}"))),
+        })
+        .collect()
+}
+
+/// Inserts every seed row that is not there yet. Regions are ordered so a
+/// supervisor precedes the regions that point at it.
+pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
+    let regions = region_seeds()?;
+    let rules = rule_seeds()?;
+    conn.transaction(|conn| {
+        for region in &regions {
+            with_conn!(conn, c => diesel::insert_into(regions::table)
+                .values(region)
+                .on_conflict(regions::code)
+                .do_nothing()
+                .execute(c))?;
+        }
+        for rule in &rules {
+            with_conn!(conn, c => diesel::insert_into(rule_parameters::table)
+                .values(rule)
+                .on_conflict((rule_parameters::name, rule_parameters::effective_from))
+                .do_nothing()
+                .execute(c))?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_files_parse() {
+        let regions = region_seeds().expect("regions parse");
+        assert!(regions.iter().any(|r| r.code == "410000" && r.level == "province"));
+        assert_eq!(regions.iter().filter(|r| r.level == "city").count(), 18);
+        let rules = rule_seeds().expect("rules parse");
+        assert!(rules.iter().any(|r| r.name == "prevention_fund_share_bp" && r.value == "1000"));
+    }
+
+    #[test]
+    fn seeded_rules_form_a_valid_rule_book() {
+        let rows = rule_seeds()
+            .expect("rules parse")
+            .into_iter()
+            .map(|r| crate::rules::to_domain(r.name, r.value, r.unit, r.effective_from, r.effective_to, r.clause))
+            .collect::<Result<Vec<_>, _>>()
+            .expect("known parameters");
+        domain::rules::RuleBook::new(rows).expect("no overlaps, values typed");
+    }
+}
