@@ -10,7 +10,6 @@ use actix_web_prom::PrometheusMetricsBuilder;
 use chrono::Utc;
 use domain::organization::Role;
 use persistence::{build_pool, clients, seed, DbPool, PoolOptions};
-use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -19,7 +18,6 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::middleware::localize::localize_problems;
 use crate::middleware::request_id::request_id;
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{extractors, routes};
 
@@ -88,19 +86,23 @@ impl Application {
         let workers = settings.workers;
         let max_body = settings.max_body_bytes;
         let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
+        // Generated once; the same function backs `openapi.yaml` and its test.
+        let document = crate::openapi::document();
         let mut server = HttpServer::new(move || {
-            let (app, document) = App::new()
-                .into_utoipa_app()
-                .openapi(ApiDoc::openapi())
-                .map(|app| app.wrap(from_fn(localize_problems)).wrap(from_fn(request_id)).wrap(metrics.clone()))
+            App::new()
+                .wrap(from_fn(localize_problems))
+                .wrap(from_fn(request_id))
+                .wrap(metrics.clone())
                 .app_data(web::Data::new(state.clone()))
                 .app_data(extractors::json_config(max_body))
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())
+                // Before the `/api/v1` scope, which would otherwise claim the path.
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document.clone()))
+                .into_utoipa_app()
                 .service(scope("/api/v1").configure(routes::api_v1))
                 .configure(routes::health)
-                .split_for_parts();
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
+                .into_app()
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found()) }))
         })
         .listen(listener)

@@ -238,6 +238,7 @@ fn check_patch_shape(patch: &Value) -> Result<(), ApiError> {
         (status = 200, description = "One page", body = Page<OrganizationView>),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 422, response = Unprocessable),
         (status = 503, response = ServiceUnavailable),
     ),

@@ -1,0 +1,63 @@
+# Two commands matter: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+BIN := $(or $(CARGO_TARGET_DIR),target)/debug/henan-safety
+# Maintenance database used to create and drop one database per test.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export TEST_POSTGRES_URL
+# 1 = a missing PostgreSQL fails `make test` (CI sets it).
+REQUIRE_POSTGRES ?= 0
+
+.PHONY: run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
+
+## Build and start the server on SQLite (./data/), migrations applied.
+run: build
+	@echo "Starting on $${HSP_BIND:-127.0.0.1:8080} with $${DATABASE_URL:-sqlite://data/platform.sqlite3}."
+	@echo "Admin credential: run 'make admin' in another terminal (prints a client id and secret once)."
+	$(BIN) serve
+
+build:
+	$(CARGO) build -p api --bin henan-safety
+
+## Create an admin API client and print its secret (shown once).
+admin: build
+	$(BIN) clients create --role admin --name "$${NAME:-admin}"
+
+## Every test: unit and property tests, the end-to-end suite on SQLite and
+## on PostgreSQL, and `make run` from a fresh copy of the tree.
+test: test-unit test-sqlite test-postgres smoke-run
+
+test-unit:
+	$(CARGO) test --workspace --exclude e2e
+
+test-sqlite:
+	TEST_DATABASE=sqlite $(CARGO) test -p e2e
+
+test-postgres:
+	@if scripts/postgres-available "$(TEST_POSTGRES_URL)"; then \
+		TEST_DATABASE=postgres $(CARGO) test -p e2e; \
+	elif [ "$(REQUIRE_POSTGRES)" = 1 ]; then \
+		echo "FAIL: PostgreSQL at $(TEST_POSTGRES_URL) is not reachable and REQUIRE_POSTGRES=1." >&2; exit 1; \
+	else \
+		echo; echo "################################################################"; \
+		echo "## WARNING: PostgreSQL at $(TEST_POSTGRES_URL) is not reachable."; \
+		echo "## Only the SQLite suite ran. Set TEST_POSTGRES_URL or start PostgreSQL."; \
+		echo "################################################################"; echo; \
+	fi
+
+smoke-run:
+	tests/make-run-smoke.sh
+
+## Rewrite openapi.yaml from the code (a test fails while they differ).
+openapi: build
+	$(BIN) openapi > openapi.yaml
+
+lint: check-domain-purity
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+check-domain-purity:
+	scripts/check-domain-purity
+
+clean-data:
+	rm -rf data
