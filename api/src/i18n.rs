@@ -35,7 +35,7 @@ impl Lang {
                 (quality > 0).then_some((quality, lang))
             })
             .collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.sort_by_key(|(quality, _)| std::cmp::Reverse(*quality));
         ranked.first().map_or(Lang::Zh, |(_, lang)| *lang)
     }
 

@@ -49,7 +49,7 @@ pub fn decode_cursor<K>(cursor: Option<&str>, parse: impl FnOnce(&str) -> Option
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("v1:").and_then(|key| parse(key)))
+        .and_then(|text| text.strip_prefix("v1:").and_then(parse))
         .map(Some)
         .ok_or_else(|| ApiError::bad_request("invalid_cursor"))
 }

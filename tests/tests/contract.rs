@@ -20,7 +20,8 @@ fn documented_statuses(operation: &Value) -> Vec<u16> {
 #[tokio::test]
 async fn the_server_serves_the_generated_document() {
     let app = TestApp::spawn().await;
-    let served: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.expect("get").json().await.expect("json");
+    let served: Value =
+        app.http.get(app.url("/api/v1/openapi.json")).send().await.expect("get").json().await.expect("json");
     let generated = serde_json::to_value(api::openapi::document()).expect("json");
     assert!(served == generated, "the served document differs from the generated one");
 }

@@ -25,8 +25,9 @@ async fn without_a_database_ready_and_reads_are_503_problems() {
     let mut settings = test_settings("postgres://postgres@127.0.0.1:9/none", keys_dir.path().to_path_buf());
     settings.migrate_on_start = false;
     settings.db_timeout_seconds = 1;
-    let pool = build_pool(&settings.database_url, &PoolOptions { max_size: 2, connection_timeout: settings.db_timeout() })
-        .expect("lazy pool");
+    let pool =
+        build_pool(&settings.database_url, &PoolOptions { max_size: 2, connection_timeout: settings.db_timeout() })
+            .expect("lazy pool");
     let keys = KeySet::load_or_generate(&settings.keys_dir, chrono::Utc::now()).expect("keys");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));

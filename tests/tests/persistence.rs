@@ -87,8 +87,8 @@ fn instants_round_trip_at_microsecond_precision() {
     let (_db, mut conn) = migrated();
     let at = Utc.with_ymd_and_hms(2024, 2, 29, 15, 59, 59).single().expect("instant")
         + chrono::Duration::microseconds(123_456);
-    let org = organizations::insert(&mut conn, &code(4), OrganizationKind::Enterprise, &fields("时间"), at)
-        .expect("insert");
+    let org =
+        organizations::insert(&mut conn, &code(4), OrganizationKind::Enterprise, &fields("时间"), at).expect("insert");
     let stored = organizations::find(&mut conn, org.id).expect("find").expect("row");
     assert_eq!(stored.created_at, at);
     assert_eq!(stored, org);

@@ -8,8 +8,16 @@ use serde_json::Value;
 async fn the_region_table_is_seeded() {
     let app = TestApp::spawn().await;
     let portal = app.client("portal", None, None).await;
-    let regions: Value =
-        app.http.get(app.url("/api/v1/regions")).bearer_auth(&portal.token).send().await.expect("get").json().await.expect("json");
+    let regions: Value = app
+        .http
+        .get(app.url("/api/v1/regions"))
+        .bearer_auth(&portal.token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     let items = regions["items"].as_array().expect("items");
     assert_eq!(items[0]["code"], "410000");
     assert_eq!(items.iter().filter(|r| r["level"] == "city").count(), 18);
@@ -39,7 +47,10 @@ async fn rule(app: &TestApp, on: &str, name: &str) -> Value {
 async fn rules_in_force_follow_their_effective_dates() {
     let app = TestApp::spawn().await;
     let before = rule(&app, "2025-03-28", "min_cover_per_person_fen").await;
-    assert_eq!((before["value"].as_str(), before["version"].as_str()), (Some("30000000"), Some("min_cover_per_person_fen@2018-01-01")));
+    assert_eq!(
+        (before["value"].as_str(), before["version"].as_str()),
+        (Some("30000000"), Some("min_cover_per_person_fen@2018-01-01"))
+    );
     let on = rule(&app, "2025-03-29", "min_cover_per_person_fen").await;
     assert_eq!((on["value"].as_str(), on["unit"].as_str()), (Some("40000000"), Some("fen")));
     assert_eq!(rule(&app, "2017-12-31", "min_cover_per_person_fen").await, Value::Null);
@@ -49,10 +60,14 @@ async fn rules_in_force_follow_their_effective_dates() {
     assert_eq!(rule(&app, "2025-03-28", "prevention_fund_cap_bp").await, Value::Null);
     assert_eq!(rule(&app, "2025-03-29", "prevention_fund_cap_bp").await["value"], "2100");
 
-    let bad = app.http.get(app.url("/api/v1/rules?on=2025-02-29")).bearer_auth(app.admin_token()).send().await.expect("get");
+    let bad =
+        app.http.get(app.url("/api/v1/rules?on=2025-02-29")).bearer_auth(app.admin_token()).send().await.expect("get");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = bad.json().await.expect("json");
-    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()), (Some("on"), Some("invalid_date")));
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("on"), Some("invalid_date"))
+    );
 }
 
 #[tokio::test]
@@ -71,7 +86,10 @@ async fn regulators_read_the_audit_trail_of_their_jurisdiction_only() {
         }
     };
     assert_eq!(audit_ids(app.regulator("410100").await.token).await, vec![Value::from("410100")]);
-    assert_eq!(audit_ids(app.regulator("410000").await.token).await, vec![Value::from("410300"), Value::from("410100")]);
+    assert_eq!(
+        audit_ids(app.regulator("410000").await.token).await,
+        vec![Value::from("410300"), Value::from("410100")]
+    );
     assert_eq!(audit_ids(app.admin_token().to_owned()).await.len(), 2);
 
     let portal = app.client("portal", None, None).await;
@@ -80,7 +98,8 @@ async fn regulators_read_the_audit_trail_of_their_jurisdiction_only() {
 
     // Filter by resource, and page through with the cursor.
     let url = app.url(&format!("/api/v1/audit?resource={}&limit=1", zhengzhou_org["id"].as_str().expect("id")));
-    let page: Value = app.http.get(url).bearer_auth(app.admin_token()).send().await.expect("audit").json().await.expect("json");
+    let page: Value =
+        app.http.get(url).bearer_auth(app.admin_token()).send().await.expect("audit").json().await.expect("json");
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(page["items"][0]["action"], "organization.create");
     assert_eq!(page["next_cursor"], Value::Null);

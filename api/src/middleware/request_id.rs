@@ -49,6 +49,17 @@ pub async fn request_id(
     Ok(response)
 }
 
+impl actix_web::FromRequest for RequestId {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<RequestId, actix_web::Error>>;
+
+    /// The id set by the middleware; a fresh one if the middleware is absent.
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let id = req.extensions().get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
+        std::future::ready(Ok(id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::acceptable;
@@ -60,16 +71,5 @@ mod tests {
         assert!(!acceptable("has space"));
         assert!(!acceptable(&"a".repeat(129)));
         assert!(!acceptable("换行"));
-    }
-}
-
-impl actix_web::FromRequest for RequestId {
-    type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<RequestId, actix_web::Error>>;
-
-    /// The id set by the middleware; a fresh one if the middleware is absent.
-    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let id = req.extensions().get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
-        std::future::ready(Ok(id))
     }
 }
