@@ -4,8 +4,9 @@ use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::audit::Actor;
+use crate::clients::{new_secret, register_client};
 use crate::config::Settings;
-use crate::routes::clients::{new_secret, register_client, CreateClient};
+use crate::schemas::client::CreateClient;
 use crate::startup::{prepare_database, Application};
 
 #[derive(Debug, Parser)]

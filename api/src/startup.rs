@@ -48,7 +48,7 @@ pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
         seed::apply(&mut conn)?;
         if clients::count_with_role(&mut conn, Role::Admin)? == 0 {
             tracing::warn!(
-                "no admin API client exists yet; create one with `henan-safety clients create --role admin --name ops`"
+                "no admin API client exists yet; create one with `make admin` or `henan-safety clients create --role admin --name ops`"
             );
         }
     }

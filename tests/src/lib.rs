@@ -171,15 +171,15 @@ impl TestApp {
     /// Creates an admin client directly in the database (as `clients create`
     /// does) and logs it in over HTTP.
     async fn bootstrap_admin(&self) -> Client {
-        let (secret, hash) = api::routes::clients::new_secret().expect("secret");
+        let (secret, hash) = api::clients::new_secret().expect("secret");
         let mut conn = self.db.connect();
-        let body = api::routes::clients::CreateClient {
+        let body = api::schemas::client::CreateClient {
             name: "bootstrap admin".into(),
             role: "admin".into(),
             organization_id: None,
             region_code: None,
         };
-        let client = api::routes::clients::register_client(&mut conn, body, hash).expect("admin client");
+        let client = api::clients::register_client(&mut conn, body, hash).expect("admin client");
         let id = client.id.to_string();
         let token = self.login(&id, &secret).await;
         Client { id, secret, token }

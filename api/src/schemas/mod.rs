@@ -1,6 +1,7 @@
 //! Request and response bodies of the contract, and how they map to the
 //! domain.
 
+pub mod client;
 pub mod fields;
 pub mod organization;
 pub mod vocabulary;
