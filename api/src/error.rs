@@ -26,11 +26,13 @@ pub struct ApiError {
     code: &'static str,
     detail: Option<Detail>,
     errors: Vec<FieldError>,
+    /// `Allow` of a 405.
+    allow: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> ApiError {
-        ApiError { status, code, detail: None, errors: Vec::new() }
+        ApiError { status, code, detail: None, errors: Vec::new(), allow: None }
     }
 
     pub fn with_detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
@@ -71,6 +73,14 @@ impl ApiError {
     /// 422 for one field.
     pub fn invalid_field(field: &str, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::validation(vec![FieldError { field: field.to_owned(), code, message: message.into() }])
+    }
+
+    /// 405 naming the methods the path does accept.
+    pub fn method_not_allowed(allow: &str) -> ApiError {
+        ApiError {
+            allow: Some(allow.to_owned()),
+            ..ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+        }
     }
 
     pub fn precondition_required() -> ApiError {
@@ -135,6 +145,11 @@ impl ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                if let Some(allow) = self.allow.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {
+                    response.insert_header((header::ALLOW, allow));
+                }
             }
             _ => {}
         }

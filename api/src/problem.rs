@@ -45,21 +45,23 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+// rustfmt re-indents attributes inside this macro on every run; keep it as written.
+#[rustfmt::skip]
 macro_rules! problem_response {
     ($name:ident, $status:literal, $code:literal, $description:literal) => {
         #[doc = $description]
         #[derive(ToResponse)]
         #[response(
-                                    description = $description,
-                                    content_type = "application/problem+json",
-                                    example = json!({
-                                        "type": concat!("urn:henan-safety:problem:", $code),
-                                        "title": $description,
-                                        "status": $status,
-                                        "code": $code,
-                                        "request_id": "6f1c1f0e-5b7a-4c1e-9d0b-2f3a4b5c6d7e"
-                                    })
-                                )]
+            description = $description,
+            content_type = "application/problem+json",
+            example = json!({
+                "type": concat!("urn:henan-safety:problem:", $code),
+                "title": $description,
+                "status": $status,
+                "code": $code,
+                "request_id": "6f1c1f0e-5b7a-4c1e-9d0b-2f3a4b5c6d7e"
+            })
+        )]
         #[allow(dead_code)]
         pub struct $name(Problem);
     };

@@ -15,7 +15,6 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::keys::{KeyError, KeySet};
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::middleware::localize::localize_problems;
 use crate::middleware::request_id::request_id;
 use crate::state::AppState;
@@ -88,12 +87,14 @@ impl Application {
         let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();
+        let known_routes = web::Data::new(routes::fallback::KnownRoutes::from_document(&document));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(localize_problems))
                 .wrap(from_fn(request_id))
                 .wrap(metrics.clone())
                 .app_data(web::Data::new(state.clone()))
+                .app_data(known_routes.clone())
                 .app_data(extractors::json_config(max_body))
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())
@@ -103,7 +104,7 @@ impl Application {
                 .service(scope("/api/v1").configure(routes::api_v1))
                 .configure(routes::health)
                 .into_app()
-                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found()) }))
+                .default_service(web::to(routes::fallback::fallback))
         })
         .listen(listener)
         .map_err(|e| StartupError::Bind("listener".into(), e))?;

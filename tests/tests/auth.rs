@@ -137,7 +137,7 @@ async fn every_token_defect_is_invalid_token() {
     let accepted = regions(&app, Some(&bearer(&valid_token))).await.expect_json(StatusCode::OK);
     assert!(accepted["items"].as_array().is_some_and(|items| !items.is_empty()), "{accepted}");
     regions(&app, Some(&format!("bearer {valid_token}"))).await.expect_json(StatusCode::OK);
-    let leeway = with(&valid, json!({"iat": now - 620, "nbf": now - 620, "exp": now - 20}));
+    let leeway = with(&valid, json!({"iat": now - 620, "nbf": now - 620, "exp": now - 10}));
     regions(&app, Some(&bearer(&tokens::sign(&kid, &pem, &leeway)))).await.expect_json(StatusCode::OK);
 
     let (stranger_kid, stranger_pem) = generate_key(chrono::Utc::now()).expect("stranger key");
@@ -150,7 +150,8 @@ async fn every_token_defect_is_invalid_token() {
     .expect("sign");
     let mut hs256 = Header::new(Algorithm::HS256);
     hs256.kid = Some(kid.clone());
-    let hs256 = encode(&hs256, &valid, &EncodingKey::from_secret(public_x.as_bytes())).expect("sign");
+    let hs256 =
+        encode(&hs256, &valid, &EncodingKey::from_secret(public_x.as_bytes()).expect("hmac key")).expect("sign");
     let portal = tokens::sign(&kid, &pem, &with(&valid, json!({"role": "portal"})));
     let mut parts: Vec<&str> = portal.split('.').collect();
     let admin_payload = URL_SAFE_NO_PAD.encode(valid.to_string());

@@ -169,12 +169,28 @@ async fn unknown_paths_are_404_problems() {
 #[tokio::test]
 async fn wrong_methods_are_405_problems() {
     let app = TestApp::spawn().await;
-    send(app.http.delete(app.url("/api/v1/regions")).bearer_auth(app.admin_token()))
-        .await
-        .expect_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
-    send(app.http.get(app.url("/api/v1/auth/token")))
-        .await
-        .expect_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    // Control: the paths exist for their own methods.
+    let ok = send(app.http.get(app.url("/api/v1/regions")).bearer_auth(app.admin_token())).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+
+    let mut failures = Vec::new();
+    let wrong = [
+        ("DELETE /api/v1/regions", app.http.delete(app.url("/api/v1/regions"))),
+        ("GET /api/v1/auth/token", app.http.get(app.url("/api/v1/auth/token"))),
+        ("PUT /api/v1/clients", app.http.put(app.url("/api/v1/clients"))),
+    ];
+    for (case, request) in wrong {
+        let reply = send(request.bearer_auth(app.admin_token())).await;
+        let code = serde_json::from_str::<Value>(&reply.text).map(|b| b["code"].clone()).unwrap_or(Value::Null);
+        if reply.status != StatusCode::METHOD_NOT_ALLOWED
+            || reply.header(CONTENT_TYPE) != Some("application/problem+json")
+            || code != "method_not_allowed"
+            || reply.header(reqwest::header::ALLOW).is_none_or(|allow| allow.is_empty() || allow.contains(&case[..3]))
+        {
+            failures.push(format!("{case}: {} {:?} {}", reply.status, reply.header(CONTENT_TYPE), reply.text));
+        }
+    }
+    assert!(failures.is_empty(), "wrong methods not answered 405 method_not_allowed:\n{}", failures.join("\n"));
 }
 
 #[tokio::test]

@@ -22,15 +22,10 @@ pub async fn localize_problems(
     // rewritten below; an `Err` here can only come from inner middleware and
     // is passed on as is (the request cannot be cloned before routing).
     let response = next.call(req).await?;
-    let replacement = match response.response().error() {
-        Some(error) => {
-            Some(error.as_error::<ApiError>().cloned().unwrap_or_else(|| fallback(response.status(), error)))
-        }
-        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
-            Some(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"))
-        }
-        None => None,
-    };
+    let replacement = response
+        .response()
+        .error()
+        .map(|error| error.as_error::<ApiError>().cloned().unwrap_or_else(|| fallback(response.status(), error)));
     Ok(match replacement {
         Some(api_error) => {
             let (request, _) = response.into_parts();

@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod audit;
 pub mod auth;
 pub mod clients;
+pub mod fallback;
 pub mod health;
 pub mod organizations;
 pub mod public;
