@@ -70,6 +70,13 @@ impl ApiError {
         ApiError { errors, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed") }
     }
 
+    /// Names the items or fields a non-validation error is about (e.g. the
+    /// batch items whose external reference conflicts).
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> ApiError {
+        self.errors = errors;
+        self
+    }
+
     /// 422 for one field.
     pub fn invalid_field(field: &str, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::validation(vec![FieldError { field: field.to_owned(), code, message: message.into() }])

@@ -63,6 +63,30 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_: PathError, _| ApiError::bad_request("invalid_path").into())
 }
 
+/// Deserialises a JSON body taken as a `Value` (kept for hashing) into its
+/// typed form; a failure names the exact path (`items[12].amount_fen`).
+pub fn typed_body<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(body).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        let code = if message.starts_with("unknown field") {
+            "unknown_field"
+        } else if message.starts_with("missing field") {
+            "required"
+        } else {
+            "invalid_value"
+        };
+        let name = field_of(&message);
+        let field = match (path.as_str(), name.as_str()) {
+            (".", name) => name.to_owned(),
+            (path, "body") => path.to_owned(),
+            (path, name) if path.ends_with(name) => path.to_owned(),
+            (path, name) => format!("{path}.{name}"),
+        };
+        ApiError::invalid_field(&field, code, message)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! code (see [`Coded`]) that the HTTP layer passes on to clients.
 
 pub mod credit_code;
+pub mod insurance;
 pub mod money;
 pub mod organization;
 pub mod phone;

@@ -26,12 +26,18 @@ macro_rules! with_conn {
     };
 }
 
+pub mod accidents;
 pub mod audit;
 pub mod clients;
 pub mod db;
 mod error;
+pub mod expenditures;
+pub mod idempotency;
 pub mod organizations;
 mod page;
+pub mod policies;
+pub mod premiums;
+pub mod rate_factors;
 pub mod regions;
 pub mod rules;
 pub mod schema;

@@ -75,7 +75,123 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_records (principal, idempotency_key) {
+        principal -> Text,
+        idempotency_key -> Text,
+        operation -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        response_location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurance_policies (id) {
+        id -> Text,
+        insurer_id -> Text,
+        policy_number -> Text,
+        enterprise_id -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        insured_headcount -> Integer,
+        cover_per_person_fen -> BigInt,
+        base_premium_fen -> BigInt,
+        charged_premium_fen -> BigInt,
+        risk_adjustment_bp -> Integer,
+        min_cover_rule -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurer_ledger_locks (insurer_id) {
+        insurer_id -> Text,
+    }
+}
+
+diesel::table! {
+    premium_batches (id) {
+        id -> Text,
+        insurer_id -> Text,
+        item_count -> Integer,
+        stored_count -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    premium_postings (id) {
+        id -> BigInt,
+        batch_id -> Text,
+        insurer_id -> Text,
+        policy_id -> Text,
+        external_ref -> Text,
+        received_at -> Timestamp,
+        received_on -> Date,
+        amount_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    prevention_fund_expenditures (id) {
+        id -> Text,
+        insurer_id -> Text,
+        category -> Text,
+        amount_fen -> BigInt,
+        spent_on -> Date,
+        description -> Text,
+        beneficiary_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accidents (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        occurred_on -> Date,
+        grade -> Text,
+        deaths -> Integer,
+        injuries -> Integer,
+        summary -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_factors (id) {
+        id -> BigInt,
+        province_code -> Text,
+        factor -> Text,
+        adjustment_bp -> Integer,
+        effective_from -> Date,
+        effective_to -> Nullable<Date>,
+        source -> Text,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_code));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
-diesel::allow_tables_to_appear_in_same_query!(regions, rule_parameters, organizations, api_clients, audit_log,);
+diesel::joinable!(premium_postings -> insurance_policies (policy_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    rule_parameters,
+    organizations,
+    api_clients,
+    audit_log,
+    idempotency_records,
+    insurance_policies,
+    insurer_ledger_locks,
+    premium_batches,
+    premium_postings,
+    prevention_fund_expenditures,
+    accidents,
+    rate_factors,
+);

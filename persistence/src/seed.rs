@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{regions, rule_parameters};
+use crate::schema::{rate_factors, regions, rule_parameters};
 use crate::DbConnection;
 
 const REGIONS_CSV: &str = include_str!("../seed/regions.csv");
 const RULE_PARAMETERS_CSV: &str = include_str!("../seed/rule_parameters.csv");
+const RATE_FACTORS_CSV: &str = include_str!("../seed/rate_factors.csv");
 
 #[derive(Insertable)]
 #[diesel(table_name = regions)]
@@ -31,6 +32,17 @@ struct RuleSeed<'a> {
     effective_from: NaiveDate,
     effective_to: Option<NaiveDate>,
     clause: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = rate_factors)]
+struct RateFactorSeed<'a> {
+    province_code: &'a str,
+    factor: &'a str,
+    adjustment_bp: i32,
+    effective_from: NaiveDate,
+    effective_to: Option<NaiveDate>,
+    source: &'a str,
 }
 
 /// Data lines of a seed CSV, split into at most `columns` fields (the last
@@ -68,11 +80,28 @@ fn rule_seeds() -> StoreResult<Vec<RuleSeed<'static>>> {
         .collect()
 }
 
+fn rate_factor_seeds() -> StoreResult<Vec<RateFactorSeed<'static>>> {
+    records(RATE_FACTORS_CSV, 6)
+        .map(|f| match f.as_slice() {
+            [province_code, factor, bp, from, to, source] => Ok(RateFactorSeed {
+                province_code,
+                factor,
+                adjustment_bp: bp.parse().map_err(|_| StoreError::Corrupt(format!("rate factor bp {bp:?}")))?,
+                effective_from: date(from)?,
+                effective_to: if to.is_empty() { None } else { Some(date(to)?) },
+                source,
+            }),
+            _ => Err(StoreError::Corrupt(format!("rate factor seed line {f:?}"))),
+        })
+        .collect()
+}
+
 /// Inserts every seed row that is not there yet. Regions are ordered so a
 /// supervisor precedes the regions that point at it.
 pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
     let regions = region_seeds()?;
     let rules = rule_seeds()?;
+    let factors = rate_factor_seeds()?;
     conn.transaction(|conn| {
         for region in &regions {
             with_conn!(conn, c => diesel::insert_into(regions::table)
@@ -85,6 +114,13 @@ pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
             with_conn!(conn, c => diesel::insert_into(rule_parameters::table)
                 .values(rule)
                 .on_conflict((rule_parameters::name, rule_parameters::effective_from))
+                .do_nothing()
+                .execute(c))?;
+        }
+        for factor in &factors {
+            with_conn!(conn, c => diesel::insert_into(rate_factors::table)
+                .values(factor)
+                .on_conflict((rate_factors::province_code, rate_factors::factor, rate_factors::effective_from))
                 .do_nothing()
                 .execute(c))?;
         }

@@ -9,6 +9,8 @@ pub mod clients;
 pub mod fallback;
 pub mod health;
 pub mod organizations;
+pub mod policies;
+pub mod premiums;
 pub mod public;
 pub mod regions;
 pub mod rules;
@@ -22,6 +24,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(organizations::list_organizations)
         .service(organizations::get_organization)
         .service(organizations::update_organization)
+        .service(policies::create_policy)
+        .service(policies::list_policies)
+        .service(policies::get_policy)
+        .service(premiums::post_premiums)
         .service(public::public_organization)
         .service(regions::list_regions)
         .service(rules::rules_in_force)

@@ -4,4 +4,6 @@
 pub mod client;
 pub mod fields;
 pub mod organization;
+pub mod policy;
+pub mod premium;
 pub mod vocabulary;

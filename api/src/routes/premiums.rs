@@ -1,0 +1,268 @@
+//! Premium batches: `/api/v1/insurance/premium-postings` — the insurers'
+//! ingestion path, atomic per batch and idempotent per key.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use domain::insurance::first_negative_running_net;
+use domain::money::Fen;
+use domain::time::{cst_date, truncate_to_micros};
+use domain::validation::{Collector, FieldError};
+use persistence::premiums::{self, NewBatch, NewPosting};
+use persistence::{organizations, policies, rules, DbConnection};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::audit::Actor;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extractors::typed_body;
+use crate::funds::{ledger, ledger_start};
+use crate::idempotency::{self, Done, Scope};
+use crate::middleware::request_id::RequestId;
+use crate::problem::{
+    BadRequest, Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
+use crate::routes::policies::acting_insurer;
+use crate::schemas::premium::{BatchReceipt, PremiumBatch, PremiumItem, YearLevy, MAX_BATCH_ITEMS};
+use crate::state::AppState;
+
+/// Tolerated clock skew for `received_at` in the future.
+const FUTURE_SKEW: Duration = Duration::minutes(5);
+const MAX_REF_LENGTH: usize = 100;
+
+/// An item that passed the per-item checks.
+struct Posting {
+    index: usize,
+    policy_id: Uuid,
+    received_at: DateTime<Utc>,
+    amount: Fen,
+    external_ref: String,
+}
+
+fn item_field(index: usize, name: &str) -> String {
+    format!("items[{index}].{name}")
+}
+
+/// Every per-item check at once; the 422 names each bad item and field.
+fn check_items(
+    items: &[PremiumItem],
+    policy_ids: &HashMap<String, Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Posting>, Vec<FieldError>> {
+    let mut v = Collector::new();
+    let mut seen_refs = HashSet::new();
+    let earliest = DateTime::<Utc>::from_naive_utc_and_offset(ledger_start().and_time(chrono::NaiveTime::MIN), Utc);
+    let mut postings = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let policy_id = policy_ids.get(&item.policy_number).copied();
+        if policy_id.is_none() {
+            v.push(&item_field(index, "policy_number"), "unknown_policy", "no policy of this insurer has this number");
+        }
+        let received_at = match DateTime::parse_from_rfc3339(&item.received_at) {
+            Ok(at) => {
+                let at = truncate_to_micros(at.with_timezone(&Utc));
+                if at < earliest || at > now + FUTURE_SKEW {
+                    v.push(&item_field(index, "received_at"), "out_of_range", "must lie between 2000-01-01 and now");
+                    None
+                } else {
+                    Some(at)
+                }
+            }
+            Err(_) => {
+                v.push(&item_field(index, "received_at"), "invalid_instant", "expected an RFC 3339 instant with offset");
+                None
+            }
+        };
+        if item.amount_fen == 0 {
+            v.push(&item_field(index, "amount_fen"), "invalid_amount", "amount must not be zero");
+        }
+        let reference = item.external_ref.as_str();
+        if reference.is_empty() || reference.chars().count() > MAX_REF_LENGTH {
+            v.push(&item_field(index, "external_ref"), "invalid_length", "1 to 100 characters");
+        } else if reference.chars().any(char::is_control) {
+            v.push(&item_field(index, "external_ref"), "invalid_text", "control characters are not allowed");
+        } else if !seen_refs.insert(reference) {
+            v.push(&item_field(index, "external_ref"), "duplicate_in_batch", "appears earlier in this batch");
+        }
+        if let (Some(policy_id), Some(received_at)) = (policy_id, received_at) {
+            postings.push(Posting {
+                index,
+                policy_id,
+                received_at,
+                amount: Fen::new(item.amount_fen),
+                external_ref: item.external_ref.clone(),
+            });
+        }
+    }
+    v.finish()?;
+    Ok(postings)
+}
+
+/// Items whose refunds would take their policy's net premium below zero.
+fn check_net_premiums(conn: &mut DbConnection, postings: &[&Posting]) -> Result<(), ApiError> {
+    let mut by_policy: HashMap<Uuid, Vec<(usize, Fen)>> = HashMap::new();
+    for p in postings {
+        by_policy.entry(p.policy_id).or_default().push((p.index, p.amount));
+    }
+    let ids: Vec<Uuid> = by_policy.keys().copied().collect();
+    let stored = premiums::net_by_policy(conn, &ids)?;
+    let mut v = Collector::new();
+    for (policy_id, amounts) in &by_policy {
+        let net = stored.get(policy_id).copied().unwrap_or(Fen::ZERO);
+        if let Some(index) = first_negative_running_net(net, amounts).map_err(ApiError::internal)? {
+            v.push(
+                &item_field(index, "amount_fen"),
+                "negative_net_premium",
+                "this refund would take the policy's net premium below zero",
+            );
+        }
+    }
+    Ok(v.finish()?)
+}
+
+fn ingest(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    insurer_id: Uuid,
+    items: Vec<PremiumItem>,
+) -> Result<Done<BatchReceipt>, ApiError> {
+    premiums::lock_insurer_ledger(conn, insurer_id)?;
+    let numbers: Vec<&str> = items.iter().map(|i| i.policy_number.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    let policy_ids: HashMap<String, Uuid> =
+        policies::find_by_numbers(conn, insurer_id, &numbers)?.into_iter().map(|(n, p)| (n, p.id)).collect();
+    let postings = check_items(&items, &policy_ids, crate::clock::now())?;
+
+    // Items stored before: identical content is "already recorded", anything else a conflict.
+    let refs: Vec<&str> = postings.iter().map(|p| p.external_ref.as_str()).collect();
+    let stored = premiums::find_by_external_refs(conn, insurer_id, &refs)?;
+    let mut already_recorded = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut fresh = Vec::with_capacity(postings.len());
+    for posting in &postings {
+        match stored.get(&posting.external_ref) {
+            None => fresh.push(posting),
+            Some(s) if s.policy_id == posting.policy_id && s.received_at == posting.received_at && s.amount == posting.amount => {
+                already_recorded.push(posting.index);
+            }
+            Some(_) => conflicts.push(FieldError {
+                field: item_field(posting.index, "external_ref"),
+                code: "external_reference_conflict",
+                message: "stored earlier with different content".into(),
+            }),
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(ApiError::conflict("external_reference_conflict").with_errors(conflicts));
+    }
+    check_net_premiums(conn, &fresh)?;
+
+    let batch_id = Uuid::now_v7();
+    let now = crate::clock::now();
+    let rows: Vec<NewPosting> = fresh
+        .iter()
+        .map(|p| NewPosting {
+            batch_id: batch_id.to_string(),
+            insurer_id: insurer_id.to_string(),
+            policy_id: p.policy_id.to_string(),
+            external_ref: p.external_ref.clone(),
+            received_at: p.received_at.naive_utc(),
+            received_on: cst_date(p.received_at),
+            amount_fen: p.amount.value(),
+        })
+        .collect();
+    let count = |n: usize| i32::try_from(n).map_err(ApiError::internal);
+    premiums::insert_batch(
+        conn,
+        &NewBatch {
+            id: batch_id.to_string(),
+            insurer_id: insurer_id.to_string(),
+            item_count: count(items.len())?,
+            stored_count: count(rows.len())?,
+            created_by: actor.caller.client_id.clone(),
+            created_at: now.naive_utc(),
+        },
+        &rows,
+    )?;
+
+    let years: BTreeSet<i32> = postings.iter().map(|p| domain::time::cst_year(p.received_at)).collect();
+    let book = rules::load_rule_book(conn)?;
+    let through = years.last().copied().unwrap_or_else(|| domain::time::cst_year(now));
+    let levy_accrued = ledger(conn, &book, insurer_id, through)?
+        .into_iter()
+        .filter(|y| years.contains(&y.year))
+        .map(|y| YearLevy {
+            year: y.year,
+            net_premium_fen: y.net_premium.value(),
+            levy_rate_bp: y.rate.as_ref().map(|r| r.value.value()),
+            rule_version: y.rate.map(|r| r.version),
+            levy_fen: y.levy.value(),
+        })
+        .collect();
+    let region = organizations::find(conn, insurer_id)?.map(|o| o.region_code);
+    actor.record(conn, "premium_batch.create", "premium_batch", &batch_id.to_string(), region.as_ref())?;
+    Ok(Done::ok(BatchReceipt { batch_id, received: items.len(), stored: rows.len(), already_recorded, levy_accrued }))
+}
+
+/// Post a batch of premium receipts and refunds (insurers).
+///
+/// Requires `Idempotency-Key`: the same key and body return the first
+/// response without storing anything twice; the same key with another body is
+/// 409 `idempotency_conflict`. At most 5 000 items. The batch is atomic: one
+/// invalid item stores nothing and the 422 names every bad item by index and
+/// field. An item whose `external_ref` was stored earlier with identical
+/// content is reported in `already_recorded`; with different content the
+/// batch is 409 `external_reference_conflict`. A refund that would take a
+/// policy's net premium below zero is 422 `negative_net_premium`.
+#[utoipa::path(
+    tag = "insurance",
+    params(("Idempotency-Key" = String, Header, description = "Required; 1–200 visible ASCII characters")),
+    request_body = PremiumBatch,
+    responses(
+        (status = 201, description = "Stored (or replayed: header Idempotent-Replayed: true)", body = BatchReceipt),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/insurance/premium-postings")]
+pub async fn post_premiums(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let insurer_id = acting_insurer(&caller)?;
+    let key = idempotency::required_key(&req)?;
+    let body = body.into_inner();
+    let scope = Scope {
+        principal: insurer_id.to_string(),
+        key,
+        operation: "POST /api/v1/insurance/premium-postings",
+        request_hash: idempotency::request_hash(&body),
+    };
+    let batch: PremiumBatch = typed_body(&body)?;
+    drop(body);
+    if batch.items.is_empty() || batch.items.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::invalid_field(
+            "items",
+            "too_many_items",
+            format!("a batch holds 1 to {MAX_BATCH_ITEMS} items"),
+        ));
+    }
+    let actor = Actor::new(&caller, &request_id);
+    idempotency::run_once(&state.pool, Some(scope), StatusCode::CREATED, move |conn| {
+        ingest(conn, &actor, insurer_id, batch.items)
+    })
+    .await
+}

@@ -1,0 +1,173 @@
+//! Premium postings: the insurers' batch ledger of premiums received and
+//! refunded (三(二): the prevention levy is drawn from this income).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use domain::money::Fen;
+use uuid::Uuid;
+
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{insurer_ledger_locks, premium_batches, premium_postings};
+use crate::DbConnection;
+
+/// SQLite binds at most 32 766 parameters per statement; 1 000 rows of seven
+/// columns stay well under it.
+const INSERT_CHUNK: usize = 1_000;
+/// Bounded IN lists for look-ups by key.
+const LOOKUP_CHUNK: usize = 900;
+
+/// One posting as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPosting {
+    pub policy_id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub amount: Fen,
+}
+
+/// One posting to store.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = premium_postings, treat_none_as_default_value = false)]
+pub struct NewPosting {
+    pub batch_id: String,
+    pub insurer_id: String,
+    pub policy_id: String,
+    pub external_ref: String,
+    pub received_at: NaiveDateTime,
+    pub received_on: NaiveDate,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = premium_batches)]
+pub struct NewBatch {
+    pub id: String,
+    pub insurer_id: String,
+    pub item_count: i32,
+    pub stored_count: i32,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Serialises every money write of one insurer: PostgreSQL locks the
+/// insurer's ledger row until the transaction ends; SQLite transactions are
+/// already serialised by `BEGIN IMMEDIATE`.
+pub fn lock_insurer_ledger(conn: &mut DbConnection, insurer_id: Uuid) -> StoreResult<()> {
+    let key = insurer_id.to_string();
+    with_conn!(conn, c => diesel::insert_into(insurer_ledger_locks::table)
+        .values(insurer_ledger_locks::insurer_id.eq(&key))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if let DbConnection::Postgres(c) = conn {
+        insurer_ledger_locks::table
+            .find(&key)
+            .select(insurer_ledger_locks::insurer_id)
+            .for_update()
+            .first::<String>(c)?;
+    }
+    Ok(())
+}
+
+/// Postings the insurer already stored under these external references.
+pub fn find_by_external_refs(
+    conn: &mut DbConnection,
+    insurer_id: Uuid,
+    refs: &[&str],
+) -> StoreResult<HashMap<String, StoredPosting>> {
+    let insurer = insurer_id.to_string();
+    let mut found = HashMap::new();
+    for chunk in refs.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(String, String, NaiveDateTime, i64)> = with_conn!(conn, c => premium_postings::table
+            .filter(premium_postings::insurer_id.eq(&insurer))
+            .filter(premium_postings::external_ref.eq_any(chunk))
+            .select((
+                premium_postings::external_ref,
+                premium_postings::policy_id,
+                premium_postings::received_at,
+                premium_postings::amount_fen,
+            ))
+            .load(c))?;
+        for (external_ref, policy_id, received_at, amount) in rows {
+            let policy_id = Uuid::parse_str(&policy_id)
+                .map_err(|_| StoreError::Corrupt(format!("premium_postings.policy_id = {policy_id:?}")))?;
+            found.insert(
+                external_ref,
+                StoredPosting { policy_id, received_at: received_at.and_utc(), amount: Fen::new(amount) },
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// `SUM` of a `BIGINT` is `NUMERIC` in PostgreSQL; casting keeps one type
+/// for both backends.
+fn sum_amount() -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
+    diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(amount_fen) AS BIGINT)")
+}
+
+/// Net premium stored so far per policy.
+pub fn net_by_policy(conn: &mut DbConnection, policy_ids: &[Uuid]) -> StoreResult<HashMap<Uuid, Fen>> {
+    let keys: Vec<String> = policy_ids.iter().map(Uuid::to_string).collect();
+    let mut net = HashMap::new();
+    for chunk in keys.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(String, Option<i64>)> = with_conn!(conn, c => premium_postings::table
+            .filter(premium_postings::policy_id.eq_any(chunk))
+            .group_by(premium_postings::policy_id)
+            .select((premium_postings::policy_id, sum_amount()))
+            .load(c))?;
+        for (policy_id, sum) in rows {
+            let id = Uuid::parse_str(&policy_id)
+                .map_err(|_| StoreError::Corrupt(format!("premium_postings.policy_id = {policy_id:?}")))?;
+            net.insert(id, Fen::new(sum.unwrap_or(0)));
+        }
+    }
+    Ok(net)
+}
+
+/// Stores a batch and its postings. PostgreSQL receives the rows with
+/// `COPY … FROM STDIN (FORMAT binary)`; SQLite with multi-row inserts.
+pub fn insert_batch(conn: &mut DbConnection, batch: &NewBatch, postings: &[NewPosting]) -> StoreResult<()> {
+    with_conn!(conn, c => diesel::insert_into(premium_batches::table).values(batch).execute(c))?;
+    match conn {
+        DbConnection::Postgres(c) => {
+            diesel::copy_from(premium_postings::table).from_insertable(postings).execute(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            for chunk in postings.chunks(INSERT_CHUNK) {
+                diesel::insert_into(premium_postings::table).values(chunk).execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Net premium per CST calendar day of one insurer within `from..=to`.
+pub fn daily_net(
+    conn: &mut DbConnection,
+    insurer_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<(NaiveDate, Fen)>> {
+    let insurer = insurer_id.to_string();
+    let rows: Vec<(NaiveDate, Option<i64>)> = with_conn!(conn, c => premium_postings::table
+        .filter(premium_postings::insurer_id.eq(&insurer))
+        .filter(premium_postings::received_on.between(from, to))
+        .group_by(premium_postings::received_on)
+        .select((premium_postings::received_on, sum_amount()))
+        .order(premium_postings::received_on)
+        .load(c))?;
+    Ok(rows.into_iter().map(|(day, sum)| (day, Fen::new(sum.unwrap_or(0)))).collect())
+}
+
+/// Total of every posting of the insurer (for reconciliation in tests and
+/// reports).
+pub fn total(conn: &mut DbConnection, insurer_id: Uuid) -> StoreResult<(i64, Fen)> {
+    let insurer = insurer_id.to_string();
+    let (count, sum): (i64, Option<i64>) = with_conn!(conn, c => premium_postings::table
+        .filter(premium_postings::insurer_id.eq(&insurer))
+        .select((diesel::dsl::count_star(), sum_amount()))
+        .first(c))?;
+    Ok((count, Fen::new(sum.unwrap_or(0))))
+}
