@@ -68,7 +68,8 @@ pub fn ledger(
     insurer_id: Uuid,
     through_year: i32,
 ) -> Result<Vec<YearFigures>, ApiError> {
-    let end = NaiveDate::from_ymd_opt(through_year, 12, 31).ok_or_else(|| ApiError::invalid_field("year", "invalid_range", "year out of range"))?;
+    let end = NaiveDate::from_ymd_opt(through_year, 12, 31)
+        .ok_or_else(|| ApiError::invalid_field("year", "invalid_range", "year out of range"))?;
     let mut years: BTreeMap<i32, YearFigures> = BTreeMap::new();
     years.insert(through_year, YearFigures::empty(through_year));
     for (day, amount) in premiums::daily_net(conn, insurer_id, ledger_start(), end)? {

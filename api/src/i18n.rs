@@ -94,6 +94,43 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "invalid_value" => ("字段值类型或格式错误", "Wrong type or format"),
         "unknown_organization" => ("机构不存在", "No such organisation"),
         "kind_mismatch" => ("机构类型与角色不匹配", "The organisation kind does not fit the role"),
+        "immutable" => ("该字段不可修改", "This field cannot be changed"),
+        "bad_request" => ("请求无效", "Bad request"),
+        "idempotency_conflict" => {
+            ("同一幂等键已用于不同的请求", "The idempotency key was used for a different request")
+        }
+        "idempotency_key_required" => {
+            ("此操作需要 Idempotency-Key 请求头", "This operation requires an Idempotency-Key header")
+        }
+        "invalid_idempotency_key" => {
+            ("Idempotency-Key 须为 1–200 个可见 ASCII 字符", "Idempotency-Key must be 1–200 visible ASCII characters")
+        }
+        "duplicate_policy_number" => ("保单号已存在", "The policy number is already used"),
+        "external_reference_conflict" => {
+            ("外部流水号已以不同内容登记", "An external reference was stored earlier with other content")
+        }
+        "insufficient_prevention_fund" => ("事故预防费余额不足", "Insufficient prevention fund balance"),
+        "too_many_items" => ("批次条目数超出限制", "Too many items in the batch"),
+        "unknown_policy" => ("保单不存在", "No such policy of this insurer"),
+        "invalid_instant" => ("时间须为带时区的 RFC 3339 格式", "Expected an RFC 3339 instant with offset"),
+        "out_of_range" => ("日期或时间超出允许范围", "Date or time out of range"),
+        "invalid_amount" => ("金额不合法", "Invalid amount"),
+        "duplicate_in_batch" => ("同一批次内重复", "Repeated within the batch"),
+        "negative_net_premium" => {
+            ("退费将使保单净保费为负", "This refund would make the policy's net premium negative")
+        }
+        "cover_below_minimum" => ("每人保障金额低于现行最低标准", "Cover per person is below the minimum in force"),
+        "invalid_period" => ("终止日期早于起始日期", "The end date is before the start date"),
+        "premium_mismatch" => {
+            ("实收保费与基准保费及浮动比例不符", "Charged premium does not match base premium and adjustment")
+        }
+        "not_an_enterprise" => ("该机构不是生产经营单位", "The organisation is not an enterprise"),
+        "ambiguous" => ("只能提供其中一个字段", "Give only one of these fields"),
+        "not_high_risk" => ("该行业不属于强制投保的高危行业", "Not one of the high-risk sectors"),
+        "invalid_accident_grade" => ("事故等级不在允许范围内", "Unknown accident grade"),
+        "invalid_expenditure_category" => ("预防费用途不在允许范围内", "Unknown expenditure category"),
+        "invalid_adjustment" => ("费率浮动比例超出范围", "Rate adjustment out of range"),
+        "amount_overflow" => ("金额超出可表示范围", "Amount out of range"),
         _ => return None,
     };
     Some(match lang {

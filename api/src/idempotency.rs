@@ -182,8 +182,10 @@ where
         Ok(Outcome::Fresh(body, location)) => return Ok(respond(status, body, location.as_deref(), false)),
         Ok(Outcome::Replayed(record)) => record,
         Err(error) if error.code() == "idempotency_contended" => {
-            db::run(pool, move |conn| stored_response(conn, &scope)?.ok_or_else(|| ApiError::conflict("idempotency_conflict")))
-                .await?
+            db::run(pool, move |conn| {
+                stored_response(conn, &scope)?.ok_or_else(|| ApiError::conflict("idempotency_conflict"))
+            })
+            .await?
         }
         Err(error) => return Err(error),
     };

@@ -37,7 +37,8 @@ impl Modify for BearerAuth {
             calendar dates and years follow China Standard Time (UTC+08:00). Errors are RFC 9457 \
             `application/problem+json` with a stable `code`; `title` and `detail` follow `Accept-Language` \
             (zh-CN default, en). Lists are cursor-paginated (`limit` 1–500, default 50). Request bodies are \
-            limited to 8 MiB (413 beyond). Every response carries `X-Request-Id`.",
+            limited to 8 MiB (413 beyond); premium batches to 5 000 items. Money-bearing POSTs take an \
+            `Idempotency-Key`. Every response carries `X-Request-Id`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(
@@ -51,6 +52,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "auth", description = "Tokens, keys and API clients"),
         (name = "organizations", description = "The organisation registry"),
+        (name = "insurance", description = "Liability insurance: policies, premiums, the prevention fund, coverage, accidents, rate quotes (三)"),
         (name = "public", description = "Unauthenticated public reads"),
         (name = "reference", description = "Regions and effective-dated rule parameters"),
         (name = "audit", description = "The audit trail of every write"),

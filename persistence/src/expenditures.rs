@@ -87,7 +87,12 @@ pub fn insert(conn: &mut DbConnection, spend: &NewExpenditure, now: DateTime<Utc
 }
 
 /// Every expenditure of the insurer dated within `from..=to`, oldest first.
-pub fn list(conn: &mut DbConnection, insurer_id: Uuid, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<Expenditure>> {
+pub fn list(
+    conn: &mut DbConnection,
+    insurer_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<Expenditure>> {
     let insurer = insurer_id.to_string();
     let rows: Vec<ExpenditureRow> = with_conn!(conn, c => prevention_fund_expenditures::table
         .filter(prevention_fund_expenditures::insurer_id.eq(&insurer))

@@ -345,6 +345,53 @@ pub fn list(
     Ok(Page::from_rows(items, limit, |o| o.id.to_string()))
 }
 
+/// Enterprises of the given sectors, not revoked, without a policy in force
+/// on `on` (三(一) uncovered list), in id order.
+pub fn uncovered(
+    conn: &mut DbConnection,
+    on: NaiveDate,
+    sectors: &[Sector],
+    region: Option<&RegionCode>,
+    jurisdiction: Option<&RegionCode>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Page<Organization>> {
+    use crate::schema::insurance_policies;
+    let sectors: Vec<&str> = sectors.iter().map(|s| s.as_str()).collect();
+    let region = region.map(|r| r.as_str().to_owned());
+    let supervised = match jurisdiction.filter(|j| !j.is_province()) {
+        Some(code) => Some(crate::regions::supervised_codes(conn, code)?),
+        None => None,
+    };
+    let after = after.map(|id| id.to_string());
+    let rows: Vec<OrganizationRow> = with_conn!(conn, c => {
+        let mut query = organizations::table
+            .select(OrganizationRow::as_select())
+            .filter(organizations::kind.eq(OrganizationKind::Enterprise.as_str()))
+            .filter(organizations::status.ne(OrganizationStatus::Revoked.as_str()))
+            .filter(organizations::sector.assume_not_null().eq_any(&sectors))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                insurance_policies::table
+                    .filter(insurance_policies::enterprise_id.eq(organizations::id))
+                    .filter(insurance_policies::start_date.le(on))
+                    .filter(insurance_policies::end_date.ge(on)),
+            )))
+            .into_boxed();
+        if let Some(region) = &region {
+            query = query.filter(organizations::region_code.eq(region));
+        }
+        if let Some(codes) = &supervised {
+            query = query.filter(organizations::region_code.eq_any(codes));
+        }
+        if let Some(after) = &after {
+            query = query.filter(organizations::id.gt(after));
+        }
+        query.order(organizations::id).limit(limit + 1).load(c)
+    })?;
+    let items = rows.into_iter().map(Organization::try_from).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |o| o.id.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::like_pattern;

@@ -158,7 +158,12 @@ pub struct PolicyFilter {
 }
 
 /// Policies in id (creation) order, keyset-paginated.
-pub fn list(conn: &mut DbConnection, filter: &PolicyFilter, after: Option<Uuid>, limit: i64) -> StoreResult<Page<Policy>> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &PolicyFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Page<Policy>> {
     let insurer = filter.insurer_id.map(|id| id.to_string());
     let enterprise = filter.enterprise_id.map(|id| id.to_string());
     let after = after.map(|id| id.to_string());

@@ -3,15 +3,19 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod accidents;
 pub mod audit;
 pub mod auth;
 pub mod clients;
+pub mod coverage;
 pub mod fallback;
+pub mod funds;
 pub mod health;
 pub mod organizations;
 pub mod policies;
 pub mod premiums;
 pub mod public;
+pub mod rate_quotes;
 pub mod regions;
 pub mod rules;
 
@@ -28,6 +32,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(policies::list_policies)
         .service(policies::get_policy)
         .service(premiums::post_premiums)
+        .service(funds::fund_overview)
+        .service(funds::fund_year)
+        .service(funds::create_expenditure)
+        .service(coverage::coverage)
+        .service(coverage::uncovered)
+        .service(accidents::create_accident)
+        .service(accidents::list_accidents)
+        .service(rate_quotes::rate_quote)
         .service(public::public_organization)
         .service(regions::list_regions)
         .service(rules::rules_in_force)

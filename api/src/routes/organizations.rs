@@ -27,12 +27,12 @@ use crate::schemas::organization::{
 use crate::state::AppState;
 use crate::{db, etag};
 
-fn region_info(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<RegionInfo>, ApiError> {
+pub fn region_info(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<RegionInfo>, ApiError> {
     regions::find(conn, code)?.map(|r| r.info()).transpose().map_err(ApiError::from)
 }
 
 /// The organisation with its region, or 404 when the caller may not see it.
-fn visible_organization(
+pub fn visible_organization(
     conn: &mut DbConnection,
     caller: &Caller,
     id: Uuid,

@@ -18,6 +18,7 @@ use validator::Validate;
 use crate::access::{organization_sight, Sight};
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::db;
 use crate::error::ApiError;
 use crate::extractors::typed_body;
 use crate::idempotency::{self, Done, Scope};
@@ -30,7 +31,6 @@ use crate::problem::{
 use crate::schemas::fields::{collect_validator, parse_date};
 use crate::schemas::policy::{CreatePolicy, PolicyQuery, PolicyView};
 use crate::state::AppState;
-use crate::db;
 
 /// The insurer organisation a caller acts for (403 for any other caller).
 pub fn acting_insurer(caller: &Caller) -> Result<Uuid, ApiError> {
@@ -70,7 +70,12 @@ fn resolve_enterprise(
 }
 
 /// Checks a policy against the registry and the rules in force and stores it.
-fn write_policy(conn: &mut DbConnection, actor: &Actor, insurer_id: Uuid, body: CreatePolicy) -> Result<Policy, ApiError> {
+fn write_policy(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    insurer_id: Uuid,
+    body: CreatePolicy,
+) -> Result<Policy, ApiError> {
     let mut v = Collector::new();
     collect_validator(body.validate(), &mut v);
     let enterprise = resolve_enterprise(conn, &body, &mut v)?;
@@ -124,7 +129,13 @@ fn write_policy(conn: &mut DbConnection, actor: &Actor, insurer_id: Uuid, body: 
         StoreError::Duplicate(_) => ApiError::conflict("duplicate_policy_number"),
         other => other.into(),
     })?;
-    actor.record(conn, "insurance_policy.create", "insurance_policy", &policy.id.to_string(), Some(&enterprise.region_code))?;
+    actor.record(
+        conn,
+        "insurance_policy.create",
+        "insurance_policy",
+        &policy.id.to_string(),
+        Some(&enterprise.region_code),
+    )?;
     Ok(policy)
 }
 

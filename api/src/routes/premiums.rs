@@ -73,7 +73,11 @@ fn check_items(
                 }
             }
             Err(_) => {
-                v.push(&item_field(index, "received_at"), "invalid_instant", "expected an RFC 3339 instant with offset");
+                v.push(
+                    &item_field(index, "received_at"),
+                    "invalid_instant",
+                    "expected an RFC 3339 instant with offset",
+                );
                 None
             }
         };
@@ -131,7 +135,8 @@ fn ingest(
     items: Vec<PremiumItem>,
 ) -> Result<Done<BatchReceipt>, ApiError> {
     premiums::lock_insurer_ledger(conn, insurer_id)?;
-    let numbers: Vec<&str> = items.iter().map(|i| i.policy_number.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    let numbers: Vec<&str> =
+        items.iter().map(|i| i.policy_number.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
     let policy_ids: HashMap<String, Uuid> =
         policies::find_by_numbers(conn, insurer_id, &numbers)?.into_iter().map(|(n, p)| (n, p.id)).collect();
     let postings = check_items(&items, &policy_ids, crate::clock::now())?;
@@ -145,7 +150,11 @@ fn ingest(
     for posting in &postings {
         match stored.get(&posting.external_ref) {
             None => fresh.push(posting),
-            Some(s) if s.policy_id == posting.policy_id && s.received_at == posting.received_at && s.amount == posting.amount => {
+            Some(s)
+                if s.policy_id == posting.policy_id
+                    && s.received_at == posting.received_at
+                    && s.amount == posting.amount =>
+            {
                 already_recorded.push(posting.index);
             }
             Some(_) => conflicts.push(FieldError {

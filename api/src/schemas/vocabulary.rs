@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use domain::insurance::{AccidentGrade, ExpenditureCategory, RateFactor};
 use domain::organization::{OrganizationKind, OrganizationStatus, Role, Sector, ServiceType};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
@@ -45,3 +46,11 @@ vocabulary_schema!(
 );
 vocabulary_schema!(ServiceTypeSchema, "ServiceType", ServiceType, "Service a provider sells.");
 vocabulary_schema!(RoleSchema, "Role", Role, "Caller role carried in the token.");
+vocabulary_schema!(
+    ExpenditureCategorySchema,
+    "ExpenditureCategory",
+    ExpenditureCategory,
+    "What prevention money was spent on (三(二) earmark)."
+);
+vocabulary_schema!(AccidentGradeSchema, "AccidentGrade", AccidentGrade, "Accident grade: 一般/较大/重大/特别重大.");
+vocabulary_schema!(RateFactorSchema, "RateFactor", RateFactor, "A floating-rate factor (三(三)).");
