@@ -10,7 +10,7 @@ use domain::money::Fen;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{insurer_ledger_locks, premium_batches, premium_postings};
+use crate::schema::{insurer_ledger_locks, premium_batches, premium_daily_totals, premium_postings};
 use crate::DbConnection;
 
 /// SQLite binds at most 32 766 parameters per statement; 1 000 rows of seven
@@ -126,8 +126,9 @@ pub fn net_by_policy(conn: &mut DbConnection, policy_ids: &[Uuid]) -> StoreResul
     Ok(net)
 }
 
-/// Stores a batch and its postings. PostgreSQL receives the rows with
-/// `COPY … FROM STDIN (FORMAT binary)`; SQLite with multi-row inserts.
+/// Stores a batch and its postings, and adds them to the daily totals.
+/// PostgreSQL receives the rows with `COPY … FROM STDIN (FORMAT binary)`;
+/// SQLite with multi-row inserts.
 pub fn insert_batch(conn: &mut DbConnection, batch: &NewBatch, postings: &[NewPosting]) -> StoreResult<()> {
     with_conn!(conn, c => diesel::insert_into(premium_batches::table).values(batch).execute(c))?;
     match conn {
@@ -140,11 +141,49 @@ pub fn insert_batch(conn: &mut DbConnection, batch: &NewBatch, postings: &[NewPo
             }
         }
     }
+    let mut by_day: std::collections::BTreeMap<NaiveDate, i64> = std::collections::BTreeMap::new();
+    for posting in postings {
+        let day = by_day.entry(posting.received_on).or_insert(0);
+        *day = day
+            .checked_add(posting.amount_fen)
+            .ok_or_else(|| StoreError::Corrupt("daily premium total overflows".into()))?;
+    }
+    for (day, net) in by_day {
+        with_conn!(conn, c => diesel::insert_into(premium_daily_totals::table)
+            .values((
+                premium_daily_totals::insurer_id.eq(&batch.insurer_id),
+                premium_daily_totals::day.eq(day),
+                premium_daily_totals::net_fen.eq(net),
+            ))
+            .on_conflict((premium_daily_totals::insurer_id, premium_daily_totals::day))
+            .do_update()
+            .set(premium_daily_totals::net_fen.eq(premium_daily_totals::net_fen + net))
+            .execute(c))?;
+    }
     Ok(())
 }
 
-/// Net premium per CST calendar day of one insurer within `from..=to`.
+/// Net premium per CST calendar day of one insurer within `from..=to`
+/// (days without postings are absent).
 pub fn daily_net(
+    conn: &mut DbConnection,
+    insurer_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<(NaiveDate, Fen)>> {
+    let insurer = insurer_id.to_string();
+    let rows: Vec<(NaiveDate, i64)> = with_conn!(conn, c => premium_daily_totals::table
+        .filter(premium_daily_totals::insurer_id.eq(&insurer))
+        .filter(premium_daily_totals::day.between(from, to))
+        .select((premium_daily_totals::day, premium_daily_totals::net_fen))
+        .order(premium_daily_totals::day)
+        .load(c))?;
+    Ok(rows.into_iter().map(|(day, net)| (day, Fen::new(net))).collect())
+}
+
+/// The same figures summed from the postings themselves, to reconcile the
+/// daily totals with the ledger they summarise.
+pub fn daily_net_from_postings(
     conn: &mut DbConnection,
     insurer_id: Uuid,
     from: NaiveDate,

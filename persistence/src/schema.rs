@@ -137,6 +137,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    premium_daily_totals (insurer_id, day) {
+        insurer_id -> Text,
+        day -> Date,
+        net_fen -> BigInt,
+    }
+}
+
+diesel::table! {
     prevention_fund_expenditures (id) {
         id -> Text,
         insurer_id -> Text,
@@ -191,6 +199,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurer_ledger_locks,
     premium_batches,
     premium_postings,
+    premium_daily_totals,
     prevention_fund_expenditures,
     accidents,
     rate_factors,

@@ -107,10 +107,16 @@ fn check_items(
 }
 
 /// Items whose refunds would take their policy's net premium below zero.
+/// Only policies with a refund in the batch can go negative: stored nets
+/// never are.
 fn check_net_premiums(conn: &mut DbConnection, postings: &[&Posting]) -> Result<(), ApiError> {
+    let refunded: HashSet<Uuid> = postings.iter().filter(|p| p.amount.is_negative()).map(|p| p.policy_id).collect();
     let mut by_policy: HashMap<Uuid, Vec<(usize, Fen)>> = HashMap::new();
-    for p in postings {
+    for p in postings.iter().filter(|p| refunded.contains(&p.policy_id)) {
         by_policy.entry(p.policy_id).or_default().push((p.index, p.amount));
+    }
+    if by_policy.is_empty() {
+        return Ok(());
     }
     let ids: Vec<Uuid> = by_policy.keys().copied().collect();
     let stored = premiums::net_by_policy(conn, &ids)?;
@@ -195,7 +201,12 @@ fn ingest(
             created_at: now.naive_utc(),
         },
         &rows,
-    )?;
+    )
+    .map_err(|e| match e {
+        // The ledger lock makes this unreachable; never let it become a 500.
+        persistence::StoreError::Duplicate(_) => ApiError::conflict("external_reference_conflict"),
+        other => other.into(),
+    })?;
 
     let years: BTreeSet<i32> = postings.iter().map(|p| domain::time::cst_year(p.received_at)).collect();
     let book = rules::load_rule_book(conn)?;

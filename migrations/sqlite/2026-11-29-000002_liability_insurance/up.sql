@@ -64,6 +64,16 @@ CREATE TABLE premium_postings (
 CREATE INDEX premium_postings_insurer_day_idx ON premium_postings (insurer_id, received_on);
 CREATE INDEX premium_postings_policy_idx ON premium_postings (policy_id);
 
+-- Net premium per insurer and CST day, kept in the same transaction as the
+-- postings it sums: the levy of a year reads at most 366 rows, however many
+-- postings the insurer has. A test reconciles it with premium_postings.
+CREATE TABLE premium_daily_totals (
+    insurer_id TEXT NOT NULL REFERENCES organizations (id),
+    day        DATE NOT NULL,
+    net_fen    BIGINT NOT NULL,
+    PRIMARY KEY (insurer_id, day)
+);
+
 CREATE TABLE prevention_fund_expenditures (
     id             TEXT PRIMARY KEY,
     insurer_id     TEXT NOT NULL REFERENCES organizations (id),
