@@ -8,7 +8,7 @@ export TEST_POSTGRES_URL
 # 1 = a missing PostgreSQL fails `make test` (CI sets it).
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
+.PHONY: bench run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
 
 ## Build and start the server on SQLite (./data/), migrations applied.
 run: build
@@ -61,3 +61,7 @@ check-domain-purity:
 
 clean-data:
 	rm -rf data
+
+## Premium ingestion throughput on PostgreSQL vs a plain COPY (not a test).
+bench:
+	TEST_DATABASE=postgres $(CARGO) run --release -p e2e --bin bench-ingest
