@@ -16,6 +16,7 @@ use persistence::DbConnection;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub mod insurance;
 pub mod tokens;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use domain::insurance::first_negative_running_net;
 use domain::money::Fen;
 use domain::time::{cst_date, truncate_to_micros};
@@ -27,7 +27,7 @@ use crate::problem::{
     UnsupportedMediaType,
 };
 use crate::routes::policies::acting_insurer;
-use crate::schemas::premium::{BatchReceipt, PremiumBatch, PremiumItem, YearLevy, MAX_BATCH_ITEMS};
+use crate::schemas::premium::{BatchReceipt, PremiumBatch, PremiumItem, YearLevy, MAX_BATCH_ITEMS, MAX_POSTING_FEN};
 use crate::state::AppState;
 
 /// Tolerated clock skew for `received_at` in the future.
@@ -83,6 +83,8 @@ fn check_items(
         };
         if item.amount_fen == 0 {
             v.push(&item_field(index, "amount_fen"), "invalid_amount", "amount must not be zero");
+        } else if item.amount_fen.unsigned_abs() > MAX_POSTING_FEN.unsigned_abs() {
+            v.push(&item_field(index, "amount_fen"), "out_of_range", "at most 10^15 fen either way");
         }
         let reference = item.external_ref.as_str();
         if reference.is_empty() || reference.chars().count() > MAX_REF_LENGTH {
@@ -123,12 +125,64 @@ fn check_net_premiums(conn: &mut DbConnection, postings: &[&Posting]) -> Result<
     let mut v = Collector::new();
     for (policy_id, amounts) in &by_policy {
         let net = stored.get(policy_id).copied().unwrap_or(Fen::ZERO);
-        if let Some(index) = first_negative_running_net(net, amounts).map_err(ApiError::internal)? {
+        let first_negative = match first_negative_running_net(net, amounts) {
+            Ok(found) => found,
+            Err(_) => {
+                let index = amounts.first().map_or(0, |(i, _)| *i);
+                v.push(&item_field(index, "amount_fen"), "amount_overflow", "the policy's net premium would overflow");
+                continue;
+            }
+        };
+        if let Some(index) = first_negative {
             v.push(
                 &item_field(index, "amount_fen"),
                 "negative_net_premium",
                 "this refund would take the policy's net premium below zero",
             );
+        }
+    }
+    Ok(v.finish()?)
+}
+
+/// The insurer's day and year totals after the batch must stay within the
+/// range of `Fen`; the first item that would overflow one is named.
+fn check_totals(conn: &mut DbConnection, insurer_id: Uuid, postings: &[&Posting]) -> Result<(), ApiError> {
+    let years: BTreeSet<i32> = postings.iter().map(|p| domain::time::cst_year(p.received_at)).collect();
+    let mut day_totals: HashMap<NaiveDate, Fen> = HashMap::new();
+    let mut year_totals: HashMap<i32, Fen> = HashMap::new();
+    for year in years {
+        let (Some(first), Some(last)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+        else {
+            continue;
+        };
+        for (day, net) in premiums::daily_net(conn, insurer_id, first, last)? {
+            day_totals.insert(day, net);
+            let total = year_totals.entry(year).or_insert(Fen::ZERO);
+            *total = total.checked_add(net).map_err(ApiError::internal)?;
+        }
+    }
+    let mut v = Collector::new();
+    let mut overflowed = HashSet::new();
+    for p in postings {
+        let day = cst_date(p.received_at);
+        if overflowed.contains(&day.year()) {
+            continue;
+        }
+        let day_total = day_totals.get(&day).copied().unwrap_or(Fen::ZERO).checked_add(p.amount);
+        let year_total = year_totals.get(&day.year()).copied().unwrap_or(Fen::ZERO).checked_add(p.amount);
+        match (day_total, year_total) {
+            (Ok(d), Ok(y)) => {
+                day_totals.insert(day, d);
+                year_totals.insert(day.year(), y);
+            }
+            _ => {
+                overflowed.insert(day.year());
+                v.push(
+                    &item_field(p.index, "amount_fen"),
+                    "amount_overflow",
+                    "the insurer's premium total would overflow",
+                );
+            }
         }
     }
     Ok(v.finish()?)
@@ -174,6 +228,7 @@ fn ingest(
         return Err(ApiError::conflict("external_reference_conflict").with_errors(conflicts));
     }
     check_net_premiums(conn, &fresh)?;
+    check_totals(conn, insurer_id, &fresh)?;
 
     let batch_id = Uuid::now_v7();
     let now = crate::clock::now();

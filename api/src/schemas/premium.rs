@@ -7,6 +7,10 @@ use uuid::Uuid;
 /// Most items one batch may carry (more → 422 `too_many_items`).
 pub const MAX_BATCH_ITEMS: usize = 5_000;
 
+/// Largest amount of one posting either way: 10^15 fen (10 trillion yuan),
+/// far beyond any premium, so that no realistic ledger total overflows.
+pub const MAX_POSTING_FEN: i64 = 1_000_000_000_000_000;
+
 /// A batch of premium postings. Stored atomically: every item or none.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +35,9 @@ pub struct PremiumItem {
     /// premium counts in.
     #[schema(value_type = chrono::DateTime<chrono::Utc>, example = "2025-12-31T23:30:00+08:00")]
     pub received_at: String,
-    /// Fen; positive = premium received, negative = refund, never zero.
+    /// Fen; positive = premium received, negative = refund, never zero;
+    /// at most 10^15 either way.
+    #[schema(minimum = -1_000_000_000_000_000_i64, maximum = 1_000_000_000_000_000_i64)]
     pub amount_fen: i64,
     /// The insurer's own reference, unique among all its postings.
     #[schema(min_length = 1, max_length = 100)]

@@ -197,7 +197,13 @@ async fn main() {
         let copy_seconds = plain_copy(&app.db.url, &rows);
         let http_rate = stored as f64 / http_seconds;
         let copy_rate = stored as f64 / copy_seconds;
-        println!("{:<34} {:>10.2} {:>12.0} {:>9.0}%", format!("HTTP batches of {batch}"), http_seconds, http_rate, 100.0 * http_rate / copy_rate);
+        println!(
+            "{:<34} {:>10.2} {:>12.0} {:>9.0}%",
+            format!("HTTP batches of {batch}"),
+            http_seconds,
+            http_rate,
+            100.0 * http_rate / copy_rate
+        );
         println!("{:<34} {:>10.2} {:>12.0} {:>9}", "plain COPY of the same rows", copy_seconds, copy_rate, "100%");
     }
 }
