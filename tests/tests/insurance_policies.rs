@@ -118,6 +118,10 @@ async fn cover_must_reach_the_minimum_in_force_on_the_start_date() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert_eq!(problem["code"], "validation_failed");
         assert_eq!(field_errors(&problem), pairs(&[("cover_per_person_fen", "cover_below_minimum")]));
+        // The refusal cites the rule version and its clause.
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("min_cover_per_person_fen@2025-03-29") && detail.contains("400000.00"), "{detail}");
+        assert!(detail.contains("应急〔2025〕27号"), "{detail}");
     }
     assert_eq!(stored_policies(&app).len(), 1);
 

@@ -87,12 +87,21 @@ fn write_policy(
         }
     }
     let mut min_cover_rule = None;
+    // The refusal cites the rule version and clause that set the minimum.
+    let mut cover_detail = None;
     if let Some(start) = start {
         let book = rules::load_rule_book(conn)?;
         match check_minimum_cover(&book, start, Fen::new(body.cover_per_person_fen)) {
             Ok(version) => min_cover_rule = version,
-            Err(e @ CoverError::BelowMinimum { .. }) => v.push("cover_per_person_fen", e.code(), e.to_string()),
-            Err(e) => v.push("cover_per_person_fen", e.code(), e.to_string()),
+            Err(e) => {
+                if let CoverError::BelowMinimum { minimum, version, clause } = &e {
+                    cover_detail = Some((
+                        format!("{start} 起每人死亡伤残保障金额不得低于 {minimum} 元（{version}；{clause}）"),
+                        format!("from {start} cover per person must be at least {minimum} yuan ({version}; {clause})"),
+                    ));
+                }
+                v.push("cover_per_person_fen", e.code(), e.to_string());
+            }
         }
     }
     match apply_adjustment(Fen::new(body.base_premium_fen), body.risk_adjustment_bp) {
@@ -104,7 +113,13 @@ fn write_policy(
         ),
         Err(e) => v.push("risk_adjustment_bp", e.code(), e.to_string()),
     }
-    v.finish()?;
+    if let Err(errors) = v.finish() {
+        let problem = ApiError::validation(errors);
+        return Err(match cover_detail {
+            Some((zh, en)) => problem.with_detail(zh, en),
+            None => problem,
+        });
+    }
     let (Some(enterprise), Some(start_date), Some(end_date)) = (enterprise, start, end) else {
         return Err(ApiError::internal("policy validated without its parts"));
     };
