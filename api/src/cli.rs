@@ -31,6 +31,8 @@ pub enum Command {
     },
     /// Print the OpenAPI document (YAML) to standard output.
     Openapi,
+    /// Check the audit trail's hash chain; exit status 1 when it is broken.
+    VerifyAudit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +101,26 @@ pub async fn run(cli: Cli) -> CliResult {
                 cli_bind_hint(),
                 client.id
             );
+        }
+        Command::VerifyAudit => {
+            let settings = cli.settings;
+            let result = tokio_block(move || -> Result<_, String> {
+                let pool =
+                    prepare_database(&Settings { migrate_on_start: false, ..settings }).map_err(|e| e.to_string())?;
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                persistence::audit::verify_chain(&mut conn).map_err(|e| e.to_string())
+            })
+            .await??;
+            match result.first_broken {
+                None => println!("audit chain intact: {} records verified", result.records_checked),
+                Some((id, reason)) => {
+                    println!(
+                        "audit chain BROKEN at record {id}: {reason} ({} records checked)",
+                        result.records_checked
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Openapi => {
             print!("{}", crate::openapi::yaml()?);

@@ -9,6 +9,7 @@
 //! their `parse` constructor; a value that exists is valid. Every error carries a stable machine
 //! code (see [`Coded`]) that the HTTP layer passes on to clients.
 
+pub mod audit_chain;
 pub mod credit_code;
 pub mod insurance;
 pub mod money;

@@ -72,6 +72,16 @@ diesel::table! {
         resource_id -> Text,
         resource_region -> Nullable<Text>,
         request_id -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_chain_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
     }
 }
 
@@ -194,6 +204,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     api_clients,
     audit_log,
+    audit_chain_head,
     idempotency_records,
     insurance_policies,
     insurer_ledger_locks,

@@ -88,6 +88,20 @@ impl TestDatabase {
     pub fn connect(&self) -> DbConnection {
         DbConnection::establish(&self.url).expect("connect to test database")
     }
+
+    /// Runs raw SQL behind the application's back (tamper tests).
+    pub fn execute(&self, sql: &str) -> usize {
+        match self.url.strip_prefix("sqlite://") {
+            Some(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path).expect("sqlite");
+                diesel::sql_query(sql).execute(&mut conn).expect("raw sql")
+            }
+            None => {
+                let mut conn = PgConnection::establish(&self.url).expect("postgres");
+                diesel::sql_query(sql).execute(&mut conn).expect("raw sql")
+            }
+        }
+    }
 }
 
 impl Drop for TestDatabase {

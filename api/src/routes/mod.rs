@@ -43,6 +43,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(public::public_organization)
         .service(regions::list_regions)
         .service(rules::rules_in_force)
+        .service(audit::verify_audit)
         .service(audit::list_audit);
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE audit_chain_head;
+ALTER TABLE audit_log DROP COLUMN hash;
+ALTER TABLE audit_log DROP COLUMN prev_hash;
