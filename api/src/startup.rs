@@ -17,6 +17,7 @@ use crate::auth::keys::{KeyError, KeySet};
 use crate::config::Settings;
 use crate::middleware::localize::localize_problems;
 use crate::middleware::request_id::request_id;
+use crate::middleware::security_headers::security_headers;
 use crate::state::AppState;
 use crate::{extractors, routes};
 
@@ -91,6 +92,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(localize_problems))
+                .wrap(security_headers())
                 .wrap(from_fn(request_id))
                 .wrap(metrics.clone())
                 .app_data(web::Data::new(state.clone()))

@@ -289,3 +289,36 @@ async fn internal_errors_tell_nothing() {
         assert!(!lower.contains(leak), "the 500 body mentions {leak:?}: {}", reply.text);
     }
 }
+
+#[tokio::test]
+async fn every_response_carries_security_headers_and_no_banner() {
+    let app = TestApp::spawn().await;
+    let responses = [
+        app.http.get(app.url("/health/live")).send().await.expect("live"),
+        app.http.get(app.url("/api/v1/regions")).send().await.expect("401"),
+        app.http.get(app.url("/docs/")).send().await.expect("docs"),
+        app.http.get(app.url("/nowhere")).send().await.expect("404"),
+        app.http.get(app.url("/api/v1/regions")).bearer_auth(app.admin_token()).send().await.expect("200"),
+    ];
+    for response in responses {
+        let headers = response.headers();
+        for (name, value) in
+            [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer")]
+        {
+            assert_eq!(headers.get(name).and_then(|v| v.to_str().ok()), Some(value), "{name} on {}", response.url());
+        }
+        assert!(headers.contains_key("content-security-policy"), "{}", response.url());
+        assert!(!headers.contains_key("server"), "server banner on {}", response.url());
+        // CORS is off: no origin is ever allowed.
+        assert!(!headers.contains_key("access-control-allow-origin"), "{}", response.url());
+    }
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/regions"))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(!preflight.headers().contains_key("access-control-allow-origin"));
+}

@@ -3,3 +3,4 @@
 
 pub mod localize;
 pub mod request_id;
+pub mod security_headers;
