@@ -54,6 +54,11 @@ pub struct Settings {
     #[arg(long, env = "HSP_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// Requests per minute per client address to the token endpoint and
+    /// `/api/v1/public/` (0 = unlimited); 429 with `Retry-After` beyond.
+    #[arg(long, env = "HSP_RATE_LIMIT_PER_MINUTE", default_value_t = 120)]
+    pub rate_limit_per_minute: u32,
+
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "HSP_WORKERS", default_value_t = 0)]
     pub workers: usize,

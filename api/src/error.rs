@@ -28,11 +28,13 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     /// `Allow` of a 405.
     allow: Option<String>,
+    /// `Retry-After` seconds of a 429.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> ApiError {
-        ApiError { status, code, detail: None, errors: Vec::new(), allow: None }
+        ApiError { status, code, detail: None, errors: Vec::new(), allow: None, retry_after: None }
     }
 
     pub fn with_detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
@@ -88,6 +90,11 @@ impl ApiError {
             allow: Some(allow.to_owned()),
             ..ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
         }
+    }
+
+    /// 429: too many requests or attempts; retry after `seconds`.
+    pub fn too_many_requests(code: &'static str, seconds: u64) -> ApiError {
+        ApiError { retry_after: Some(seconds.max(1)), ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, code) }
     }
 
     pub fn precondition_required() -> ApiError {
@@ -152,6 +159,11 @@ impl ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                if let Some(seconds) = self.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+                    response.insert_header((header::RETRY_AFTER, seconds));
+                }
             }
             StatusCode::METHOD_NOT_ALLOWED => {
                 if let Some(allow) = self.allow.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {

@@ -65,6 +65,10 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "payload_too_large" => ("请求体超过大小限制", "The request body exceeds the size limit"),
         "unsupported_media_type" => ("请求体必须为 application/json", "The request body must be application/json"),
         "method_not_allowed" => ("不支持该请求方法", "This method is not allowed here"),
+        "client_locked" => {
+            ("密钥错误次数过多，客户端已暂时锁定", "Too many wrong secrets; the client is locked for a while")
+        }
+        "rate_limited" => ("请求过于频繁，请稍后重试", "Too many requests; retry later"),
         "service_unavailable" => ("服务暂不可用，请稍后重试", "The service is unavailable; retry later"),
         "internal_error" => ("服务器内部错误", "Internal server error"),
         // Field-level codes (validation `errors[].code`).

@@ -10,7 +10,8 @@ use utoipa_actix_web::{scope, AppExt};
 
 use crate::problem::{
     BadRequest, Conflict, FieldProblem, Forbidden, InternalError, NotFound, PayloadTooLarge, PreconditionFailed,
-    PreconditionRequired, Problem, ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType,
+    PreconditionRequired, Problem, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::routes;
 
@@ -45,7 +46,7 @@ impl Modify for BearerAuth {
         schemas(Problem, FieldProblem),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
-            UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, InternalError
+            UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, ServiceUnavailable, InternalError
         )
     ),
     modifiers(&BearerAuth),

@@ -77,5 +77,6 @@ problem_response!(PayloadTooLarge, 413, "payload_too_large", "The request body e
 problem_response!(UnsupportedMediaType, 415, "unsupported_media_type", "The request body must be application/json");
 problem_response!(Unprocessable, 422, "validation_failed", "Well-formed but invalid; `errors` lists every bad field");
 problem_response!(PreconditionRequired, 428, "precondition_required", "If-Match is required for updates");
+problem_response!(TooManyRequests, 429, "rate_limited", "Too many requests or attempts; see Retry-After");
 problem_response!(ServiceUnavailable, 503, "service_unavailable", "A dependency (the database) is unavailable");
 problem_response!(InternalError, 500, "internal_error", "Unexpected error; the body carries no internal detail");

@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::keys::{KeyError, KeySet};
 use crate::config::Settings;
 use crate::middleware::localize::localize_problems;
+use crate::middleware::rate_limit::{rate_limit, RateLimiter};
 use crate::middleware::request_id::request_id;
 use crate::middleware::security_headers::security_headers;
 use crate::state::AppState;
@@ -85,18 +86,22 @@ impl Application {
             .map_err(|e| StartupError::Metrics(e.to_string()))?;
         let workers = settings.workers;
         let max_body = settings.max_body_bytes;
+        let rate_limit_per_minute = settings.rate_limit_per_minute;
         let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();
+        let rate_limiter = web::Data::new(RateLimiter::new(rate_limit_per_minute));
         let known_routes = web::Data::new(routes::fallback::KnownRoutes::from_document(&document));
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(rate_limit))
                 .wrap(from_fn(localize_problems))
                 .wrap(security_headers())
                 .wrap(from_fn(request_id))
                 .wrap(metrics.clone())
                 .app_data(web::Data::new(state.clone()))
                 .app_data(known_routes.clone())
+                .app_data(rate_limiter.clone())
                 .app_data(extractors::json_config(max_body))
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())

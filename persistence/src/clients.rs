@@ -21,6 +21,10 @@ pub struct ApiClient {
     pub region_code: Option<RegionCode>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Wrong secrets since the last success or lock.
+    pub failed_attempts: i32,
+    /// Until when logins are refused after repeated wrong secrets.
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -34,6 +38,8 @@ struct ClientRow {
     region_code: Option<String>,
     disabled: bool,
     created_at: NaiveDateTime,
+    failed_attempts: i32,
+    locked_until: Option<NaiveDateTime>,
 }
 
 impl TryFrom<ClientRow> for ApiClient {
@@ -58,6 +64,8 @@ impl TryFrom<ClientRow> for ApiClient {
             secret_hash: row.secret_hash,
             disabled: row.disabled,
             created_at: row.created_at.and_utc(),
+            failed_attempts: row.failed_attempts,
+            locked_until: row.locked_until.map(|t| t.and_utc()),
         })
     }
 }
@@ -82,6 +90,8 @@ pub fn insert(conn: &mut DbConnection, client: &NewApiClient, now: DateTime<Utc>
         region_code: client.region_code.as_ref().map(|r| r.as_str().to_owned()),
         disabled: false,
         created_at: now.naive_utc(),
+        failed_attempts: 0,
+        locked_until: None,
     };
     let stored: ClientRow = with_conn!(conn, c => diesel::insert_into(api_clients::table)
         .values(&row)
@@ -105,4 +115,36 @@ pub fn count_with_role(conn: &mut DbConnection, role: Role) -> StoreResult<i64> 
         .filter(api_clients::role.eq(role.as_str()))
         .count()
         .get_result(c))?)
+}
+
+/// Counts a wrong secret; at `max_attempts` the client is locked until
+/// `lock_until` and the count starts again. Returns the lock, if one was set.
+pub fn record_failed_login(
+    conn: &mut DbConnection,
+    id: Uuid,
+    max_attempts: i32,
+    lock_until: DateTime<Utc>,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let key = id.to_string();
+    let attempts: i32 = with_conn!(conn, c => diesel::update(api_clients::table.find(&key))
+        .set(api_clients::failed_attempts.eq(api_clients::failed_attempts + 1))
+        .returning(api_clients::failed_attempts)
+        .get_result(c))?;
+    if attempts < max_attempts {
+        return Ok(None);
+    }
+    let until = lock_until.naive_utc();
+    with_conn!(conn, c => diesel::update(api_clients::table.find(&key))
+        .set((api_clients::failed_attempts.eq(0), api_clients::locked_until.eq(Some(until))))
+        .execute(c))?;
+    Ok(Some(lock_until))
+}
+
+/// A successful login clears the failure count.
+pub fn record_successful_login(conn: &mut DbConnection, id: Uuid) -> StoreResult<()> {
+    let key = id.to_string();
+    with_conn!(conn, c => diesel::update(api_clients::table.find(&key))
+        .set((api_clients::failed_attempts.eq(0), api_clients::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(c))?;
+    Ok(())
 }

@@ -57,6 +57,8 @@ diesel::table! {
         region_code -> Nullable<Text>,
         disabled -> Bool,
         created_at -> Timestamp,
+        failed_attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 

@@ -128,6 +128,8 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
         jwt_audience: "henan-safety-api".into(),
         token_ttl_seconds: 900,
         max_body_bytes: api::config::DEFAULT_MAX_BODY_BYTES,
+        // Tests log in often; the rate-limit test sets its own.
+        rate_limit_per_minute: 0,
         workers: 2,
     }
 }

@@ -2,5 +2,6 @@
 //! logs, then problem localisation.
 
 pub mod localize;
+pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;

@@ -13,9 +13,14 @@ use crate::auth::token::{self, Claims};
 use crate::db;
 use crate::error::ApiError;
 use crate::problem::{
-    BadRequest, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
+
+/// Wrong secrets in a row that lock a client …
+const MAX_FAILED_ATTEMPTS: i32 = 5;
+/// … for this long (other clients are unaffected).
+const LOCK_SECONDS: i64 = 15 * 60;
 
 /// OAuth 2.0 client-credentials grant (RFC 6749 §4.4) as JSON.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,7 +49,9 @@ pub struct TokenResponse {
 /// Exchange client credentials for an access token.
 ///
 /// Unknown client, disabled client and wrong secret are one answer: 401
-/// `invalid_client`, in the same time.
+/// `invalid_client`, in the same time. Five wrong secrets in a row lock that
+/// client for 15 minutes: 429 `client_locked` with `Retry-After`, even with
+/// the right secret; other clients are unaffected.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -55,6 +62,7 @@ pub struct TokenResponse {
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     ),
     security(())
@@ -69,18 +77,47 @@ pub async fn issue_token(state: web::Data<AppState>, body: web::Json<TokenReques
         Ok(id) => db::run(&state.pool, move |conn| Ok(clients::find(conn, id)?)).await?,
         Err(_) => None,
     };
+    let now = crate::clock::now();
+    if let Some(until) = client.as_ref().and_then(|c| c.locked_until).filter(|until| *until > now) {
+        let seconds = u64::try_from((until - now).num_seconds()).unwrap_or(1);
+        return Err(ApiError::too_many_requests("client_locked", seconds));
+    }
     let secret = body.client_secret;
     // Argon2 is slow by design: keep it off the async executor.
-    let client = web::block(move || match client {
-        Some(client) if !client.disabled && secrets::verify_secret(&secret, &client.secret_hash) => Some(client),
-        _ => {
+    let (client, verified) = web::block(move || match client {
+        Some(client) if !client.disabled => {
+            let ok = secrets::verify_secret(&secret, &client.secret_hash);
+            (Some(client), ok)
+        }
+        other => {
             secrets::burn_verification(&secret);
-            None
+            (other, false)
         }
     })
     .await
-    .map_err(ApiError::internal)?
-    .ok_or_else(|| ApiError::unauthorized("invalid_client"))?;
+    .map_err(ApiError::internal)?;
+    let client = match (client, verified) {
+        (Some(client), true) => {
+            if client.failed_attempts > 0 {
+                let id = client.id;
+                db::run(&state.pool, move |conn| Ok(clients::record_successful_login(conn, id)?)).await?;
+            }
+            client
+        }
+        (Some(client), false) => {
+            let id = client.id;
+            let lock_until = now + chrono::Duration::seconds(LOCK_SECONDS);
+            let locked = db::run(&state.pool, move |conn| {
+                Ok(clients::record_failed_login(conn, id, MAX_FAILED_ATTEMPTS, lock_until)?)
+            })
+            .await?;
+            if locked.is_some() {
+                tracing::warn!(client_id = %id, "client locked after repeated wrong secrets");
+            }
+            return Err(ApiError::unauthorized("invalid_client"));
+        }
+        (None, _) => return Err(ApiError::unauthorized("invalid_client")),
+    };
     let claims = Claims::new(
         &state.settings,
         client.id.to_string(),

@@ -1,0 +1,576 @@
+//! Who may do what, as one table: every operation of the generated contract
+//! × every kind of caller → the status it must answer, asserted over real
+//! HTTP on the backend TEST_DATABASE names.
+//!
+//! The expected statuses are read from the handlers and `api::access`, under
+//! the platform's conventions: deny by default; 401 without a token on a
+//! secured operation; 403 for a role that may never act on the operation;
+//! 404 for an object outside the caller's sight (never confirming that it
+//! exists); and an object named in a *body* that the caller may not see is
+//! answered exactly like one that does not exist (422 `unknown_…`).
+//!
+//! The fixtures (all registered by an admin):
+//!
+//! * enterprise A — mining, 410100 (郑州), phone 13812345678, with an
+//!   enterprise client; the insured of policy A; an accident recorded by the
+//!   410100 regulator;
+//! * enterprise B — mining, 410300 (洛阳), with an enterprise client;
+//! * insurer A and insurer B — both 410100, each with an insurer client;
+//!   insurer A wrote policy A and posted premiums on it (its 2025 fund);
+//! * agency A and agency B — technical service agencies in 410100, each with
+//!   an agency client;
+//! * regulators of 410100, 410300 and the province (410000), an admin and a
+//!   portal client.
+//!
+//! The `_a` callers own the fixtures a row's `object` names (the organisation
+//! itself; for a policy its insurer and the insured enterprise); the `_b`
+//! callers are another one of the same kind. Every fixture has its own phone
+//! number, so that a caller's own number is told apart from somebody else's:
+//! across the whole run no response may carry the full number of an
+//! organisation the caller is neither, nor an admin, nor a regulator of.
+
+use std::collections::BTreeSet;
+
+use e2e::insurance::{batch, id_of, item, policy, post, status_json, store_premiums, write_policy};
+use e2e::{credit_code, Client, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use self::Object::{AgencyA, EnterpriseA, InsurerA, Nothing, PolicyA};
+
+/// The callers, in the column order of every row.
+const ROLES: [&str; 12] = [
+    "anonymous",
+    "admin",
+    "regulator_410100",
+    "regulator_410300",
+    "regulator_410000",
+    "insurer_a",
+    "insurer_b",
+    "agency_a",
+    "agency_b",
+    "enterprise_a",
+    "enterprise_b",
+    "portal",
+];
+
+/// What an operation's path parameters (or, for a collection, its body)
+/// name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Object {
+    /// A collection or a reference operation: no fixture is named.
+    Nothing,
+    /// Enterprise A (410100): `{id}`, `{credit_code}`, or `enterprise_id` in the body.
+    EnterpriseA,
+    /// Insurer A (410100): `{id}` / `{insurer_id}`.
+    InsurerA,
+    /// Agency A (410100): `{id}`.
+    AgencyA,
+    /// Policy A, written by insurer A for enterprise A: `{id}`, or its number in the body.
+    PolicyA,
+}
+
+/// One operation and what every caller must get.
+struct Row {
+    method: &'static str,
+    /// The path template exactly as the contract spells it.
+    path: &'static str,
+    /// A query string, without `?`, where the operation needs one.
+    query: &'static str,
+    object: Object,
+    /// Why the statuses are what they are, from the handler.
+    why: &'static str,
+    expect: [(&'static str, u16); 12],
+}
+
+#[rustfmt::skip]
+const TABLE: &[Row] = &[
+    Row { method: "POST", path: "/api/v1/accidents", query: "", object: EnterpriseA,
+        why: "regulators only (admin included in the 403s); enterprise A outside the jurisdiction is unknown_organization",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 201), ("regulator_410300", 422),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/audit", query: "", object: Nothing,
+        why: "admins and regulators (filtered to their jurisdiction)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/auth/jwks.json", query: "", object: Nothing,
+        why: "public key set, no security",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/auth/token", query: "", object: Nothing,
+        why: "no security: each caller exchanges its own credentials (anonymous: the portal's, without a bearer)",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/clients", query: "", object: Nothing,
+        why: "admins only",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/insurance/policies", query: "", object: Nothing,
+        why: "admins all, regulators their jurisdiction, insurers what they wrote, enterprises their own; agencies and portals never",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/insurance/policies", query: "", object: EnterpriseA,
+        why: "insurers only, for their own organisation; any insurer may insure any enterprise",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 201), ("insurer_b", 201), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/insurance/policies/{id}", query: "", object: PolicyA,
+        why: "its insurer, the insured enterprise, admins and regulators of the enterprise's jurisdiction; 404 for the rest",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "POST", path: "/api/v1/insurance/premium-postings", query: "", object: PolicyA,
+        why: "insurers only; another insurer's policy number is unknown_policy, as a missing one",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 201), ("insurer_b", 422), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/insurance/prevention-funds", query: "year=2025", object: Nothing,
+        why: "admins and regulators (filtered to their jurisdiction)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/insurance/prevention-funds/{insurer_id}/expenditures", query: "", object: InsurerA,
+        why: "the insurer itself only; another insurer 404, every other role 403",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 201), ("insurer_b", 404), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/insurance/prevention-funds/{insurer_id}/{year}", query: "", object: InsurerA,
+        why: "the insurer itself, admins and regulators of its jurisdiction (full sight); 404 for the rest, portals included",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "POST", path: "/api/v1/insurance/rate-quotes", query: "", object: EnterpriseA,
+        why: "admins, insurers (any enterprise) and regulators (their jurisdiction, else unknown_organization)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 422),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/insurance/uncovered", query: "", object: Nothing,
+        why: "admins and regulators (filtered to their jurisdiction)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/organizations", query: "", object: Nothing,
+        why: "every authenticated caller, scoped: regulators their jurisdiction, organisations themselves, portals all masked",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/organizations", query: "", object: Nothing,
+        why: "a new enterprise in 410100: admins anywhere, regulators inside their jurisdiction (outside_jurisdiction 403)",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}", query: "", object: EnterpriseA,
+        why: "admins, regulators of its jurisdiction and the organisation itself whole, portals masked; 404 for the rest",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "PATCH", path: "/api/v1/organizations/{id}", query: "", object: AgencyA,
+        why: "admins and regulators only (not even the agency itself); a regulator that cannot see it gets 404",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/accidents", query: "", object: EnterpriseA,
+        why: "full sight only: admins, regulators of its jurisdiction, the enterprise itself; 404 for the rest, portals included",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/insurance-coverage", query: "", object: EnterpriseA,
+        why: "lists policy A in full, so as its readers: admins, regulators of its jurisdiction, the enterprise itself; \
+              portals may read no policy (GET policies/{id} is 404 for them), so 404",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/public/organizations/{credit_code}", query: "", object: EnterpriseA,
+        why: "the public card: no security, nothing personal",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/regions", query: "", object: Nothing,
+        why: "reference data for every authenticated caller",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/rules", query: "", object: Nothing,
+        why: "reference data for every authenticated caller",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/health/live", query: "", object: Nothing,
+        why: "probe, no security",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/health/ready", query: "", object: Nothing,
+        why: "probe, no security",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+];
+
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+/// `(METHOD, path template)` of every operation of the generated contract.
+fn documented_operations() -> BTreeSet<(String, String)> {
+    let document = serde_json::to_value(api::openapi::document()).expect("document as JSON");
+    let paths = document["paths"].as_object().expect("paths");
+    let mut operations = BTreeSet::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("path item").keys() {
+            if METHODS.contains(&method.as_str()) {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+/// What is wrong with the table itself: operations without a row, rows
+/// without an operation, duplicates, and cells out of column order.
+fn table_problems() -> Vec<String> {
+    let documented = documented_operations();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for row in TABLE {
+        let key = (row.method.to_owned(), row.path.to_owned());
+        if !seen.insert(key.clone()) {
+            problems.push(format!("{} {}: more than one row", row.method, row.path));
+        }
+        if !documented.contains(&key) {
+            problems.push(format!("{} {}: row for an operation the contract no longer has", row.method, row.path));
+        }
+        for (column, ((role, _), expected)) in row.expect.iter().zip(ROLES).enumerate() {
+            if role != &expected {
+                problems.push(format!("{} {}: cell {column} is {role:?}, expected {expected:?}", row.method, row.path));
+            }
+        }
+    }
+    for (method, path) in documented.difference(&seen) {
+        problems.push(format!("{method} {path}: documented operation without a row in the table"));
+    }
+    problems
+}
+
+#[test]
+fn the_table_has_exactly_one_row_per_documented_operation() {
+    let problems = table_problems();
+    assert!(problems.is_empty(), "the authorisation table is out of step with the contract:\n{}", problems.join("\n"));
+}
+
+/// A registered fixture organisation.
+struct Org {
+    id: String,
+    credit_code: String,
+    region: &'static str,
+    phone: &'static str,
+}
+
+/// Registers an organisation of `kind` as admin.
+async fn register(app: &TestApp, seed: u32, kind: &str, region: &'static str, phone: &'static str) -> Org {
+    let mut body = json!({
+        "credit_code": credit_code(seed),
+        "name": format!("矩阵测试机构{seed}"),
+        "kind": kind,
+        "region_code": region,
+        "contact_phone": phone,
+        "legal_representative": "张三",
+    });
+    match kind {
+        "enterprise" => body["sector"] = json!("mining"),
+        "technical_service_agency" => {
+            body["service_types"] = json!(["safety_assessment"]);
+            body["qualification"] =
+                json!({"number": "APJ-(豫)-001", "valid_from": "2024-01-01", "valid_until": "2028-12-31"});
+        }
+        _ => {}
+    }
+    let created = app.organization(body).await;
+    Org { id: id_of(&created), credit_code: credit_code(seed), region, phone }
+}
+
+const POLICY_A: &str = "MATRIX-PA-1";
+
+/// The fixtures and a credential for every role but `anonymous`.
+struct World {
+    enterprise_a: Org,
+    enterprise_b: Org,
+    insurer_a: Org,
+    insurer_b: Org,
+    agency_a: Org,
+    agency_b: Org,
+    policy_a: String,
+    /// By column of [`ROLES`]; `None` for `anonymous`.
+    callers: Vec<Option<Client>>,
+}
+
+impl World {
+    async fn build(app: &TestApp) -> World {
+        let enterprise_a = register(app, 1, "enterprise", "410100", "13812345678").await;
+        let enterprise_b = register(app, 2, "enterprise", "410300", "13700000002").await;
+        let insurer_a = register(app, 3, "insurer", "410100", "13700000003").await;
+        let insurer_b = register(app, 4, "insurer", "410100", "13700000004").await;
+        let agency_a = register(app, 5, "technical_service_agency", "410100", "13700000005").await;
+        let agency_b = register(app, 6, "technical_service_agency", "410100", "13700000006").await;
+
+        let mut callers = Vec::with_capacity(ROLES.len());
+        for role in ROLES {
+            let client = match role {
+                "anonymous" => None,
+                "admin" => Some(app.client("admin", None, None).await),
+                "regulator_410100" => Some(app.regulator("410100").await),
+                "regulator_410300" => Some(app.regulator("410300").await),
+                "regulator_410000" => Some(app.regulator("410000").await),
+                "insurer_a" => Some(app.client("insurer", Some(&insurer_a.id), None).await),
+                "insurer_b" => Some(app.client("insurer", Some(&insurer_b.id), None).await),
+                "agency_a" => Some(app.client("agency", Some(&agency_a.id), None).await),
+                "agency_b" => Some(app.client("agency", Some(&agency_b.id), None).await),
+                "enterprise_a" => Some(app.client("enterprise", Some(&enterprise_a.id), None).await),
+                "enterprise_b" => Some(app.client("enterprise", Some(&enterprise_b.id), None).await),
+                "portal" => Some(app.client("portal", None, None).await),
+                other => panic!("no credential for role {other}"),
+            };
+            callers.push(client);
+        }
+        let token = |role: &str| -> String {
+            let column = ROLES.iter().position(|r| *r == role).expect("role");
+            callers[column].as_ref().expect("credential").token.clone()
+        };
+
+        // Policy A, premiums on it (insurer A's 2025 fund) and an accident of enterprise A.
+        let written =
+            write_policy(app, &token("insurer_a"), &policy(POLICY_A, &enterprise_a.id, "2025-01-01", "2026-12-31"))
+                .await;
+        let policy_a = written["id"].as_str().expect("policy id").to_owned();
+        let premiums = batch(vec![
+            item(POLICY_A, "2025-03-15T10:00:00+08:00", 600_000, "MATRIX-SETUP-1"),
+            item(POLICY_A, "2025-07-05T10:00:00+08:00", 400_000, "MATRIX-SETUP-2"),
+        ]);
+        store_premiums(app, &token("insurer_a"), "matrix-setup", &premiums).await;
+        let accident = accident(&enterprise_a.id);
+        let (status, recorded) =
+            status_json(post(app, &token("regulator_410100"), "/api/v1/accidents", None, &accident).await).await;
+        assert_eq!(status, StatusCode::CREATED, "accident fixture: {recorded}");
+
+        World { enterprise_a, enterprise_b, insurer_a, insurer_b, agency_a, agency_b, policy_a, callers }
+    }
+
+    fn orgs(&self) -> [&Org; 6] {
+        [&self.enterprise_a, &self.enterprise_b, &self.insurer_a, &self.insurer_b, &self.agency_a, &self.agency_b]
+    }
+
+    /// The organisation a tenant role acts for.
+    fn own_org(&self, role: &str) -> Option<&Org> {
+        match role {
+            "insurer_a" => Some(&self.insurer_a),
+            "insurer_b" => Some(&self.insurer_b),
+            "agency_a" => Some(&self.agency_a),
+            "agency_b" => Some(&self.agency_b),
+            "enterprise_a" => Some(&self.enterprise_a),
+            "enterprise_b" => Some(&self.enterprise_b),
+            _ => None,
+        }
+    }
+
+    /// Whether `role` may see `org`'s phone whole: the organisation itself,
+    /// admins, regulators of its jurisdiction (every fixture lies in 410100
+    /// or 410300 itself, none in a district).
+    fn may_see_phone(&self, role: &str, org: &Org) -> bool {
+        match role {
+            "admin" | "regulator_410000" => true,
+            "regulator_410100" => org.region == "410100",
+            "regulator_410300" => org.region == "410300",
+            _ => self.own_org(role).is_some_and(|own| own.id == org.id),
+        }
+    }
+
+    fn object_id(&self, object: Object) -> Option<&str> {
+        match object {
+            Nothing => None,
+            EnterpriseA => Some(&self.enterprise_a.id),
+            InsurerA => Some(&self.insurer_a.id),
+            AgencyA => Some(&self.agency_a.id),
+            PolicyA => Some(&self.policy_a),
+        }
+    }
+
+    /// The concrete path of a row: the row's object for `{id}` and
+    /// `{insurer_id}`, its credit code for `{credit_code}`, 2025 for `{year}`.
+    fn path(&self, row: &Row) -> Result<String, String> {
+        let mut path = row.path.to_owned();
+        if let Some(id) = self.object_id(row.object) {
+            path = path.replace("{id}", id).replace("{insurer_id}", id);
+        }
+        if row.object == EnterpriseA {
+            path = path.replace("{credit_code}", &self.enterprise_a.credit_code);
+        }
+        path = path.replace("{year}", "2025");
+        if path.contains('{') {
+            return Err(format!("path parameters left unfilled for object {:?}: {path}", row.object));
+        }
+        if !row.query.is_empty() {
+            path = format!("{path}?{}", row.query);
+        }
+        Ok(path)
+    }
+
+    /// A body valid for the operation (for a role allowed to call it); `n`
+    /// makes credit codes, numbers and references fresh.
+    fn body(&self, row: &Row, column: usize, n: u32) -> Result<Option<Value>, String> {
+        if row.method == "GET" {
+            return Ok(None);
+        }
+        let body = match (row.method, row.path) {
+            ("POST", "/api/v1/accidents") => accident(&self.enterprise_a.id),
+            ("POST", "/api/v1/auth/token") => {
+                // Anonymous exchanges the portal's credentials, without a bearer.
+                let portal = ROLES.len() - 1;
+                let client = self.callers[column].as_ref().or(self.callers[portal].as_ref()).expect("portal");
+                json!({"grant_type": "client_credentials", "client_id": client.id, "client_secret": client.secret})
+            }
+            ("POST", "/api/v1/clients") => json!({"name": format!("矩阵门户客户端{n}"), "role": "portal"}),
+            ("POST", "/api/v1/insurance/policies") => {
+                policy(&format!("MATRIX-P-{n}"), &self.enterprise_a.id, "2025-04-01", "2026-03-31")
+            }
+            ("POST", "/api/v1/insurance/premium-postings") => {
+                batch(vec![item(POLICY_A, "2025-05-01T10:00:00+08:00", 100, &format!("MATRIX-R-{n}"))])
+            }
+            ("POST", "/api/v1/insurance/prevention-funds/{insurer_id}/expenditures") => json!({
+                "category": "expert_inspection",
+                "amount_fen": 1,
+                "spent_on": "2025-06-01",
+                "description": "聘请专家参与矿山企业安全检查",
+                "beneficiary_organization_id": null,
+            }),
+            ("POST", "/api/v1/insurance/rate-quotes") => {
+                json!({"enterprise_id": self.enterprise_a.id, "base_premium_fen": 3_600_000})
+            }
+            ("POST", "/api/v1/organizations") => json!({
+                "credit_code": credit_code(1000 + n),
+                "name": format!("矩阵新登记企业{n}"),
+                "kind": "enterprise",
+                "region_code": "410100",
+                "sector": "mining",
+                "legal_representative": "李四",
+            }),
+            ("PATCH", "/api/v1/organizations/{id}") => json!({"address": format!("郑州市金水区花园路 {n} 号")}),
+            (method, path) => return Err(format!("no valid body known for {method} {path}: add one to the matrix")),
+        };
+        Ok(Some(body))
+    }
+}
+
+fn accident(enterprise_id: &str) -> Value {
+    json!({
+        "enterprise_id": enterprise_id,
+        "occurred_on": "2025-08-02",
+        "grade": "general",
+        "deaths": 0,
+        "injuries": 1,
+        "summary": "井下运输巷道片帮",
+    })
+}
+
+/// Operations that require an `Idempotency-Key`.
+fn needs_idempotency_key(row: &Row) -> bool {
+    row.path.ends_with("/premium-postings") || row.path.ends_with("/expenditures")
+}
+
+/// The current ETag of an organisation, as the admin sees it.
+async fn current_etag(app: &TestApp, path: &str) -> String {
+    let response = app.http.get(app.url(path)).bearer_auth(app.admin_token()).send().await.expect("GET for ETag");
+    assert_eq!(response.status(), StatusCode::OK, "admin GET {path} for its ETag");
+    response.headers()["etag"].to_str().expect("ETag").to_owned()
+}
+
+/// Sends one cell's request; `(status, raw body)`.
+async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) -> Result<(u16, Vec<u8>), String> {
+    let path = world.path(row)?;
+    let body = world.body(row, column, n)?;
+    let method = Method::from_bytes(row.method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut request = app.http.request(method, app.url(&path));
+    if let Some(client) = &world.callers[column] {
+        request = request.bearer_auth(&client.token);
+    }
+    if needs_idempotency_key(row) {
+        request = request.header("Idempotency-Key", format!("matrix-{n}"));
+    }
+    if row.method == "PATCH" {
+        request = request.header("If-Match", current_etag(app, &path).await);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.map_err(|e| format!("body unreadable: {e}"))?;
+    Ok((status, bytes.to_vec()))
+}
+
+fn snippet(bytes: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(bytes).chars().filter(|c| !c.is_control()).take(240).collect();
+    if text.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        text
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+#[tokio::test]
+async fn every_role_gets_the_documented_answer_from_every_operation() {
+    let app = TestApp::spawn().await;
+    let world = World::build(&app).await;
+    let mut mismatches = table_problems();
+    let mut leaks = Vec::new();
+    let mut n = 0u32;
+    for row in TABLE {
+        for (column, &(role, expected)) in row.expect.iter().enumerate() {
+            n += 1;
+            let (status, bytes) = match call(&app, &world, row, column, n).await {
+                Ok(answer) => answer,
+                Err(problem) => {
+                    mismatches.push(format!("{role:<17} {} {}: {problem}", row.method, row.path));
+                    continue;
+                }
+            };
+            if status != expected {
+                mismatches.push(format!(
+                    "{role:<17} {} {}: expected {expected}, got {status} ({})\n    — {}",
+                    row.method,
+                    row.path,
+                    row.why,
+                    snippet(&bytes)
+                ));
+            }
+            for org in world.orgs() {
+                if !world.may_see_phone(role, org) && contains(&bytes, org.phone.as_bytes()) {
+                    leaks.push(format!(
+                        "{role:<17} {} {} ({status}): the full phone {} of organisation {} — {}",
+                        row.method,
+                        row.path,
+                        org.phone,
+                        org.id,
+                        snippet(&bytes)
+                    ));
+                }
+            }
+        }
+    }
+    let cells = TABLE.len() * ROLES.len();
+    let mut report = Vec::new();
+    if !mismatches.is_empty() {
+        report.push(format!("{} of {cells} cells differ from the table:\n{}", mismatches.len(), mismatches.join("\n")));
+    }
+    if !leaks.is_empty() {
+        report.push(format!("{} responses leak a full phone number:\n{}", leaks.len(), leaks.join("\n")));
+    }
+    assert!(report.is_empty(), "{} operations × {} roles\n{}", TABLE.len(), ROLES.len(), report.join("\n\n"));
+}
