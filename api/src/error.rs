@@ -24,7 +24,7 @@ pub struct Detail {
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
-    detail: Option<Detail>,
+    detail: Option<Box<Detail>>,
     errors: Vec<FieldError>,
     /// `Allow` of a 405.
     allow: Option<String>,
@@ -38,7 +38,7 @@ impl ApiError {
     }
 
     pub fn with_detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        self.detail = Some(Detail { zh: zh.into(), en: en.into() });
+        self.detail = Some(Box::new(Detail { zh: zh.into(), en: en.into() }));
         self
     }
 
