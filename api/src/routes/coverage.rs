@@ -12,7 +12,7 @@ use persistence::organizations;
 use persistence::policies::{self, PolicyFilter};
 use uuid::Uuid;
 
-use crate::access::{organization_list_scope, ListScope};
+use crate::access::{organization_list_scope, ListScope, Sight};
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -37,7 +37,8 @@ fn date_or_today(field: &str, text: Option<&str>, v: &mut Collector) -> Option<N
 /// Is an enterprise insured on a date?
 ///
 /// Covered when a policy is in force on `on` (both ends inclusive);
-/// `mandatory` when its sector is one of the eight high-risk sectors.
+/// `mandatory` when its sector is one of the eight high-risk sectors. The
+/// enterprise itself, admins and regulators of its jurisdiction.
 #[utoipa::path(
     tag = "insurance",
     params(("id" = Uuid, Path, description = "Organisation id"), CoverageQuery),
@@ -64,7 +65,11 @@ pub async fn coverage(
     v.finish()?;
     let on = on.ok_or_else(|| ApiError::internal("date parsed without error"))?;
     let view = db::run(&state.pool, move |conn| {
-        let (org, _, _) = visible_organization(conn, &caller, id)?;
+        // Policies are the insurers' and the enterprise's business: full sight only.
+        let (org, _, sight) = visible_organization(conn, &caller, id)?;
+        if sight != Sight::Full {
+            return Err(ApiError::not_found());
+        }
         let filter = PolicyFilter { enterprise_id: Some(org.id), in_force_on: Some(on), ..PolicyFilter::default() };
         let in_force = if org.kind == OrganizationKind::Enterprise {
             policies::list(conn, &filter, None, MAX_POLICIES_SHOWN)?.items
