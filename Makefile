@@ -35,7 +35,7 @@ test-sqlite:
 
 test-postgres:
 	@if scripts/postgres-available "$(TEST_POSTGRES_URL)"; then \
-		TEST_DATABASE=postgres $(CARGO) test -p e2e && tests/faults/crash-safety.sh && tests/faults/two-instances.sh; \
+		TEST_DATABASE=postgres $(CARGO) test -p e2e && tests/faults/crash-safety.sh && tests/faults/two-instances.sh && tests/faults/secrets-in-logs.sh; \
 	elif [ "$(REQUIRE_POSTGRES)" = 1 ]; then \
 		echo "FAIL: PostgreSQL at $(TEST_POSTGRES_URL) is not reachable and REQUIRE_POSTGRES=1." >&2; exit 1; \
 	else \

@@ -11,7 +11,25 @@ use clap::Args;
 /// maximum item count with room to spare.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-#[derive(Debug, Clone, Args)]
+/// A secret setting: never printed, not even by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Redacted {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Redacted(s.to_owned()))
+    }
+}
+
+#[derive(Clone, Args)]
 pub struct Settings {
     /// Address and port to listen on.
     #[arg(long, env = "HSP_BIND", default_value = "127.0.0.1:8080")]
@@ -37,6 +55,15 @@ pub struct Settings {
     /// generated on first start when the directory holds none.
     #[arg(long, env = "HSP_KEYS_DIR", default_value = "data/keys")]
     pub keys_dir: PathBuf,
+
+    /// The signing key as PKCS#8 PEM, for secret stores that inject
+    /// environment variables; replaces the files of `keys_dir`.
+    #[arg(long, env = "HSP_JWT_PRIVATE_KEY", hide_env_values = true)]
+    pub jwt_private_key: Option<Redacted>,
+
+    /// `kid` of `HSP_JWT_PRIVATE_KEY`.
+    #[arg(long, env = "HSP_JWT_KEY_ID", default_value = "env-key")]
+    pub jwt_key_id: String,
 
     /// `iss` claim of issued tokens.
     #[arg(long, env = "HSP_JWT_ISSUER", default_value = "henan-safety-platform")]
@@ -67,5 +94,48 @@ pub struct Settings {
 impl Settings {
     pub fn db_timeout(&self) -> Duration {
         Duration::from_secs(self.db_timeout_seconds)
+    }
+
+    /// The database URL with any password replaced, for messages.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url_password(&self.database_url)
+    }
+}
+
+/// `scheme://user:password@host/db` → `scheme://user:***@host/db`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &self.database_url_redacted())
+            .field("keys_dir", &self.keys_dir)
+            .field("jwt_private_key", &self.jwt_private_key)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact_url_password("postgres://app:S3cret@db:5432/hsp"), "postgres://app:***@db:5432/hsp");
+        assert_eq!(redact_url_password("postgres://app@db/hsp"), "postgres://app@db/hsp");
+        assert_eq!(redact_url_password("sqlite://data/x.sqlite3"), "sqlite://data/x.sqlite3");
+        assert_eq!(format!("{:?}", Redacted("-----BEGIN PRIVATE KEY-----".into())), "[redacted]");
     }
 }

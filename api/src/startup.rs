@@ -67,7 +67,10 @@ impl Application {
     /// (migrations) runs before the server accepts anything.
     pub fn build(settings: Settings) -> Result<Application, StartupError> {
         let pool = prepare_database(&settings)?;
-        let keys = KeySet::load_or_generate(&settings.keys_dir, Utc::now())?;
+        let keys = match &settings.jwt_private_key {
+            Some(pem) => KeySet::from_pems(vec![(settings.jwt_key_id.clone(), pem.0.clone())])?,
+            None => KeySet::load_or_generate(&settings.keys_dir, Utc::now())?,
+        };
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
         Application::with_listener(settings, pool, keys, listener)
     }

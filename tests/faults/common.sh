@@ -46,8 +46,8 @@ token_for() { # client_id secret
     -d "{\"client_id\":\"$1\",\"client_secret\":\"$2\"}" | json '["access_token"]'
 }
 
-"$bin" migrate >/dev/null 2>&1
-created=$("$bin" clients create --role admin --name fault-test 2>/dev/null)
+"$bin" migrate >/dev/null 2>>"$work/cli.log"
+created=$("$bin" clients create --role admin --name fault-test 2>>"$work/cli.log")
 admin_id=$(awk '/^client_id:/{print $2}' <<<"$created")
 admin_secret=$(awk '/^client_secret:/{print $2}' <<<"$created")
 start_server

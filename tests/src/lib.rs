@@ -124,6 +124,8 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
         db_timeout_seconds: 5,
         migrate_on_start: true,
         keys_dir,
+        jwt_private_key: None,
+        jwt_key_id: "env-key".into(),
         jwt_issuer: "henan-safety-platform".into(),
         jwt_audience: "henan-safety-api".into(),
         token_ttl_seconds: 900,

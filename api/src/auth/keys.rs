@@ -138,6 +138,22 @@ pub fn generate_key(now: DateTime<Utc>) -> Result<(String, String), KeyError> {
     Ok((kid, pem.to_string()))
 }
 
+/// A private key file must be readable by its owner only.
+fn check_permissions(path: &Path) -> Result<(), KeyError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).map_err(|e| KeyError::Io(path.display().to_string(), e))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(KeyError::Invalid(
+                path.display().to_string(),
+                format!("mode {:o} lets others read a private key; chmod 600 it", mode & 0o777),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn read_pems(dir: &Path) -> Result<Vec<(String, String)>, KeyError> {
     let io = |e| KeyError::Io(dir.display().to_string(), e);
     let mut pems = Vec::new();
@@ -146,6 +162,7 @@ fn read_pems(dir: &Path) -> Result<Vec<(String, String)>, KeyError> {
         if path.extension().and_then(|e| e.to_str()) != Some("pem") {
             continue;
         }
+        check_permissions(&path)?;
         let Some(kid) = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
             continue;
         };
@@ -180,6 +197,20 @@ mod tests {
         assert_eq!(set.jwks().keys.len(), 2);
         assert!(set.verifying_key(&kid_a).is_some());
         assert!(set.verifying_key("other").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_keys_readable_by_others_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("hsp-keys-{}", uuid::Uuid::new_v4()));
+        let set = KeySet::load_or_generate(&dir, Utc::now()).expect("generated");
+        let file = dir.join(format!("{}.pem", set.active_kid()));
+        assert_eq!(fs::metadata(&file).expect("key").permissions().mode() & 0o777, 0o600);
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = KeySet::load_or_generate(&dir, Utc::now());
+        assert!(matches!(refused, Err(KeyError::Invalid(_, ref why)) if why.contains("chmod 600")));
+        fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]
