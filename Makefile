@@ -8,7 +8,7 @@ export TEST_POSTGRES_URL
 # 1 = a missing PostgreSQL fails `make test` (CI sets it).
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: bench run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
+.PHONY: bench deny run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
 
 ## Build and start the server on SQLite (./data/), migrations applied.
 run: build
@@ -59,9 +59,20 @@ lint: check-domain-purity
 check-domain-purity:
 	scripts/check-domain-purity
 
+## Dependency policy (deny.toml): banned crates, licences, sources. Installs
+## the pinned cargo-deny from crates.io when missing. Advisories need the
+## internet: run `cargo deny check advisories` where it is reachable.
+CARGO_DENY_VERSION := 0.18.9
+deny:
+	@cargo deny --version 2>/dev/null | grep -q "$(CARGO_DENY_VERSION)" || $(CARGO) install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	$(CARGO) deny check bans licenses sources
+
 clean-data:
 	rm -rf data
 
-## Premium ingestion throughput on PostgreSQL vs a plain COPY (not a test).
+## Benchmarks, not tests: premium ingestion on PostgreSQL vs a plain COPY,
+## then a 10-minute soak of the release server (SOAK_SECONDS to change).
 bench:
 	TEST_DATABASE=postgres $(CARGO) run --release -p e2e --bin bench-ingest
+	$(CARGO) build --release -p api --bin henan-safety
+	TEST_DATABASE=postgres SOAK_SERVER=$(or $(CARGO_TARGET_DIR),target)/release/henan-safety $(CARGO) run --release -p e2e --bin soak
