@@ -151,7 +151,7 @@ async fn main() {
         let (task_latencies, task_errors) = (latencies.clone(), errors.clone());
         let request = match n % 10 {
             // Premium batches of 100 items, each batch its own key and references.
-            0 | 1 => {
+            0..=1 => {
                 let items: Vec<Value> = (0..100)
                     .map(|i| json!({"policy_number": "SOAK-1", "received_at": "2025-06-01T10:00:00+08:00", "amount_fen": 100 + i, "external_ref": format!("soak-{n}-{i}")}))
                     .collect();
@@ -161,7 +161,7 @@ async fn main() {
                     .json(&json!({"items": items}))
             }
             // Public checks of an organisation card.
-            2 | 3 | 4 => http.get(format!("{base}/public/organizations/{}", credit_code(2))),
+            2..=4 => http.get(format!("{base}/public/organizations/{}", credit_code(2))),
             // Portal reads of the registry.
             _ => http.get(format!("{base}/organizations?limit=50")).bearer_auth(&portal_token),
         };
