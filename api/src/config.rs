@@ -86,6 +86,11 @@ pub struct Settings {
     #[arg(long, env = "HSP_RATE_LIMIT_PER_MINUTE", default_value_t = 120)]
     pub rate_limit_per_minute: u32,
 
+    /// Browser origins allowed to call the API cross-origin, comma-separated
+    /// (e.g. `https://portal.example.cn`). Empty: CORS stays off.
+    #[arg(long, env = "HSP_CORS_ALLOWED_ORIGINS", default_value = "", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "HSP_WORKERS", default_value_t = 0)]
     pub workers: usize,

@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::middleware::localize::localize_problems;
 use crate::middleware::rate_limit::{rate_limit, RateLimiter};
 use crate::middleware::request_id::request_id;
-use crate::middleware::security_headers::security_headers;
+use crate::middleware::security_headers::{cors, security_headers};
 use crate::state::AppState;
 use crate::{extractors, routes};
 
@@ -90,6 +90,7 @@ impl Application {
         let workers = settings.workers;
         let max_body = settings.max_body_bytes;
         let rate_limit_per_minute = settings.rate_limit_per_minute;
+        let cors_origins = settings.cors_allowed_origins.clone();
         let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();
@@ -100,6 +101,7 @@ impl Application {
                 .wrap(from_fn(rate_limit))
                 .wrap(from_fn(localize_problems))
                 .wrap(security_headers())
+                .wrap(cors(&cors_origins))
                 .wrap(from_fn(request_id))
                 .wrap(metrics.clone())
                 .app_data(web::Data::new(state.clone()))

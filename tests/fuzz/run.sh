@@ -12,8 +12,12 @@
 #
 # Tunables (environment): FUZZ_SEED (default 20171108), FUZZ_MAX_EXAMPLES
 # (per operation and phase, default 20), FUZZ_WORKERS (default 2), FUZZ_ROLES
-# (default "portal agency enterprise insurer regulator admin"), PYTHON (the
-# interpreter that makes the virtual environment, default python3.11).
+# (default "portal agency enterprise insurer regulator admin"), FUZZ_REPORTS
+# (default junit,ndjson; add har to keep every request and response),
+# FUZZ_SCHEMA (default openapi.yaml; to check that the harness catches a
+# contract the server breaks), FUZZ_CHECKS (default: no 5xx, response schema
+# and status code conformance; "all" explores further), PYTHON (the interpreter that makes the
+# virtual environment, default python3.11).
 # Reports (JUnit, NDJSON) and the server log go to target/fuzz/.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +27,8 @@ seed=${FUZZ_SEED:-20171108}
 max_examples=${FUZZ_MAX_EXAMPLES:-20}
 workers=${FUZZ_WORKERS:-2}
 roles=${FUZZ_ROLES:-portal agency enterprise insurer regulator admin}
+schema=${FUZZ_SCHEMA:-$repo/openapi.yaml}
+checks=${FUZZ_CHECKS:-not_a_server_error,response_schema_conformance,status_code_conformance}
 venv="$repo/.venv-fuzz"
 requirements="$repo/tests/fuzz/requirements.txt"
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
@@ -246,10 +252,10 @@ for role in $roles; do
   # A fresh token for each run: the default lifetime is 15 minutes.
   bearer=$(token "${client_id[$role]}" "${client_secret[$role]}")
   status=0
-  "$venv/bin/st" --config-file "$work/schemathesis.toml" --no-color run "$repo/openapi.yaml" \
+  "$venv/bin/st" --config-file "$work/schemathesis.toml" --no-color run "$schema" \
     --url "$base" \
     --header "Authorization: Bearer $bearer" \
-    --checks not_a_server_error,response_schema_conformance,status_code_conformance \
+    --checks "$checks" \
     --seed "$seed" \
     --max-examples "$max_examples" \
     --workers "$workers" \

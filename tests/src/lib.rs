@@ -132,6 +132,7 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
         max_body_bytes: api::config::DEFAULT_MAX_BODY_BYTES,
         // Tests log in often; the rate-limit test sets its own.
         rate_limit_per_minute: 0,
+        cors_allowed_origins: Vec::new(),
         workers: 2,
     }
 }

@@ -322,3 +322,30 @@ async fn every_response_carries_security_headers_and_no_banner() {
         .expect("preflight");
     assert!(!preflight.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn cors_answers_only_configured_origins() {
+    let app = TestApp::spawn_with(|s| s.cors_allowed_origins = vec!["https://portal.example.cn".into()]).await;
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/organizations"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+    };
+    let allowed = preflight("https://portal.example.cn").await.expect("preflight");
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://portal.example.cn");
+    let refused = preflight("https://evil.example").await.expect("preflight");
+    assert!(!refused.headers().contains_key("access-control-allow-origin"));
+    let read = app
+        .http
+        .get(app.url("/api/v1/regions"))
+        .header("Origin", "https://portal.example.cn")
+        .bearer_auth(app.admin_token())
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.headers()["access-control-allow-origin"], "https://portal.example.cn");
+}
