@@ -52,7 +52,7 @@ smoke-run:
 openapi: build
 	$(BIN) openapi > openapi.yaml
 
-lint: check-domain-purity
+lint: check-domain-purity deny
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
