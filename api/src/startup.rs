@@ -98,6 +98,7 @@ impl Application {
         let known_routes = web::Data::new(routes::fallback::KnownRoutes::from_document(&document));
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(extractors::require_json))
                 .wrap(from_fn(rate_limit))
                 .wrap(from_fn(localize_problems))
                 .wrap(security_headers())

@@ -10,21 +10,24 @@
 # objects: an insurer, an enterprise with a policy, premiums, a prevention
 # expenditure and an accident, and an agency. Only 127.0.0.1 is contacted.
 #
-# Tunables (environment): FUZZ_SEED (default 20171108), FUZZ_MAX_EXAMPLES
-# (per operation and phase, default 20), FUZZ_WORKERS (default 2), FUZZ_ROLES
-# (default "portal agency enterprise insurer regulator admin"), FUZZ_REPORTS
-# (default junit,ndjson; add har to keep every request and response),
-# FUZZ_SCHEMA (default openapi.yaml; to check that the harness catches a
-# contract the server breaks), FUZZ_CHECKS (default: no 5xx, response schema
-# and status code conformance; "all" explores further), PYTHON (the interpreter that makes the
-# virtual environment, default python3.11).
-# Reports (JUnit, NDJSON) and the server log go to target/fuzz/.
+# Tunables (environment):
+#   FUZZ_SEED          Hypothesis seed (default 20171108)
+#   FUZZ_MAX_EXAMPLES  test cases per operation and phase (default 100)
+#   FUZZ_WORKERS       concurrent schemathesis workers (default 2)
+#   FUZZ_ROLES         default "portal agency enterprise insurer regulator admin"
+#   FUZZ_CHECKS        default not_a_server_error,response_schema_conformance,
+#                      status_code_conformance; "all" explores further
+#   FUZZ_REPORTS       default junit,ndjson; add har to keep every exchange
+#   FUZZ_SCHEMA        default openapi.yaml; a doctored copy shows that the
+#                      harness catches a contract the server breaks
+#   PYTHON             makes the virtual environment (default python3.11)
+# Reports and the server log go to target/fuzz/ (replaced on every run).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
 seed=${FUZZ_SEED:-20171108}
-max_examples=${FUZZ_MAX_EXAMPLES:-20}
+max_examples=${FUZZ_MAX_EXAMPLES:-100}
 workers=${FUZZ_WORKERS:-2}
 roles=${FUZZ_ROLES:-portal agency enterprise insurer regulator admin}
 schema=${FUZZ_SCHEMA:-$repo/openapi.yaml}
@@ -40,8 +43,14 @@ python=${PYTHON:-}
 if [ -z "$python" ]; then
   if command -v python3.11 >/dev/null; then python=python3.11; else python=python3; fi
 fi
-wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/st" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
+# The stamp names the requirements and the venv's own path: a venv copied or
+# cloned from elsewhere is refreshed, and schemathesis is run as a module so
+# that no script's #! line pins an old path.
+wanted="$(sha256sum "$requirements" | cut -d' ' -f1) $venv"
+if ! "$venv/bin/python" -c 'import schemathesis' 2>/dev/null; then
+  rm -rf "$venv"
+fi
+if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
   echo "Installing schemathesis into $venv"
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --disable-pip-version-check --quiet --require-virtualenv -r "$requirements"
@@ -76,7 +85,8 @@ export RUST_LOG=${RUST_LOG:-warn}
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 
 # The first admin comes from the command line (it also migrates the database).
-admin_out=$("$bin" clients create --role admin --name fuzz-admin)
+admin_out=$("$bin" clients create --role admin --name fuzz-admin 2>"$out/cli.log") \
+  || { echo "FAIL: could not create the admin client"; cat "$out/cli.log"; exit 1; }
 admin_id=$(awk '/^client_id:/ {print $2}' <<<"$admin_out")
 admin_secret=$(awk '/^client_secret:/ {print $2}' <<<"$admin_out")
 
@@ -250,9 +260,13 @@ for role in $roles; do
   echo
   echo "=== schemathesis as $role ==="
   # A fresh token for each run: the default lifetime is 15 minutes.
-  bearer=$(token "${client_id[$role]}" "${client_secret[$role]}")
+  if ! bearer=$(token "${client_id[$role]}" "${client_secret[$role]}"); then
+    failed=$((failed + 1))
+    failed_roles+=("$role")
+    continue
+  fi
   status=0
-  "$venv/bin/st" --config-file "$work/schemathesis.toml" --no-color run "$schema" \
+  "$py" -m schemathesis.cli --config-file "$work/schemathesis.toml" --no-color run "$schema" \
     --url "$base" \
     --header "Authorization: Bearer $bearer" \
     --checks "$checks" \
@@ -260,7 +274,7 @@ for role in $roles; do
     --max-examples "$max_examples" \
     --workers "$workers" \
     --request-timeout 30 \
-    --report ${FUZZ_REPORTS:-junit,ndjson} --report-dir "$out/$role" \
+    --report "${FUZZ_REPORTS:-junit,ndjson}" --report-dir "$out/$role" \
     || status=$?
   if [ "$status" = 0 ]; then
     passed=$((passed + 1))

@@ -168,7 +168,8 @@ impl Req {
         Reply::of(request.send().await.unwrap_or_else(|e| panic!("{}: {e}", self.describe()))).await
     }
 
-    fn describe(&self) -> String {
+    /// The request for a failure message, the body cut at `max_body` characters.
+    fn describe_with(&self, max_body: usize) -> String {
         let mut text = format!("{} {}", self.method, preview(self.path.as_bytes(), 160));
         if let Some(content_type) = self.content_type {
             text.push_str(&format!(" [Content-Type: {content_type}]"));
@@ -177,9 +178,13 @@ impl Req {
             text.push_str(&format!(" [{name}: {}]", preview(value.as_bytes(), 40)));
         }
         if let Some(body) = &self.body {
-            text.push_str(&format!(" body {}", preview(body, 240)));
+            text.push_str(&format!(" body {}", preview(body, max_body)));
         }
         text
+    }
+
+    fn describe(&self) -> String {
+        self.describe_with(240)
     }
 }
 
@@ -291,11 +296,11 @@ use Endpoint::*;
 const WRITES: [Endpoint; 8] = [OrgPost, OrgPatch, Policy, Premiums, Expenditure, Accident, Quote, Client];
 
 impl Endpoint {
-    /// Bodies extracted straight into their struct: a JSON type error names
-    /// no field, only `body`. The others read a `Value` first and name the
-    /// path (`items[0].amount_fen`); the merge patch names `body` as well.
+    /// Every body is read as a `Value` first and a JSON type error names its
+    /// path (`items[0].amount_fen`); only the merge patch, validated after
+    /// merging, names `body`.
     fn names_body_on_type_errors(self) -> bool {
-        matches!(self, OrgPost | OrgPatch | Quote | Client)
+        matches!(self, OrgPatch)
     }
 
     /// The field a JSON type error at `pointer` is reported under.
@@ -425,7 +430,9 @@ impl World {
                 "summary": "井下运输巷道冒顶",
             }),
             Quote => json!({"enterprise_id": self.enterprise_id, "base_premium_fen": 3_600_000}),
-            Client => json!({"name": format!("郑州市应急管理局业务系统{n}"), "role": "regulator", "region_code": "410100"}),
+            Client => {
+                json!({"name": format!("郑州市应急管理局业务系统{n}"), "role": "regulator", "region_code": "410100"})
+            }
         }
     }
 
@@ -471,7 +478,7 @@ const RAW: &str = "\u{1}raw\u{1}";
 fn with(body: &Value, pointer: &str, value: Value) -> Value {
     let mut body = body.clone();
     let (parent, key) = pointer.rsplit_once('/').expect("pointer");
-    let parent = body.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent} in {body}"));
+    let parent = body.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent} in the body"));
     match parent {
         Value::Object(map) => {
             map.insert(key.to_owned(), value);
@@ -496,7 +503,27 @@ fn with_raw(body: &Value, pointer: &str, raw: &str) -> String {
     with(body, pointer, json!(RAW)).to_string().replacen(&placeholder, raw, 1)
 }
 
-/// The string at `pointer` with `inserted` in its middle.
+/// `body` as JSON bytes with the value at `pointer` written as `raw`.
+fn with_raw_bytes(body: &Value, pointer: &str, raw: &[u8]) -> Vec<u8> {
+    let placeholder = serde_json::to_string(RAW).expect("json");
+    let text = with(body, pointer, json!(RAW)).to_string();
+    let (before, after) = text.split_once(&placeholder).expect("placeholder");
+    [before.as_bytes(), raw, after.as_bytes()].concat()
+}
+
+/// A string member of each endpoint's base body.
+const TEXT_MEMBER: [(Endpoint, &str); 8] = [
+    (OrgPost, "/name"),
+    (OrgPatch, "/name"),
+    (Policy, "/policy_number"),
+    (Premiums, "/items/0/external_ref"),
+    (Expenditure, "/description"),
+    (Accident, "/summary"),
+    (Quote, "/enterprise_id"),
+    (Client, "/name"),
+];
+
+/// `value` with `inserted` in its middle.
 fn insert_middle(value: &str, inserted: char) -> String {
     let chars: Vec<char> = value.chars().collect();
     let middle = chars.len() / 2;
@@ -563,6 +590,7 @@ fn changes(before: &Snapshot, after: &Snapshot, audited_refusal: bool) -> Vec<St
 async fn run_cases(app: &TestApp, world: &World, cases: Vec<Case>) -> Vec<String> {
     let mut conn = app.db.connect();
     let mut failures = Vec::new();
+    eprintln!("{} cases", cases.len());
     for case in cases {
         let before = snapshot(&mut conn, world);
         let reply = case.req.send(app).await;
@@ -814,7 +842,11 @@ async fn dates_out_of_range_or_not_dates_are_refused() {
         (fund("2025.0"), "insurer", problem(StatusCode::BAD_REQUEST, "invalid_path")),
         ("/api/v1/insurance/prevention-funds?year=10000".into(), "admin", invalid("year", "invalid_range")),
         ("/api/v1/insurance/prevention-funds?year=0".into(), "admin", invalid("year", "invalid_range")),
-        ("/api/v1/insurance/prevention-funds?year=2025.5".into(), "admin", problem(StatusCode::BAD_REQUEST, "invalid_query")),
+        (
+            "/api/v1/insurance/prevention-funds?year=2025.5".into(),
+            "admin",
+            problem(StatusCode::BAD_REQUEST, "invalid_query"),
+        ),
         ("/api/v1/insurance/prevention-funds".into(), "admin", problem(StatusCode::BAD_REQUEST, "invalid_query")),
     ];
     for (path, who, expect) in queries {
@@ -837,7 +869,13 @@ struct TextField {
     long: &'static str,
 }
 
-fn text(endpoint: Endpoint, pointer: &'static str, valid: &'static str, control: &'static str, long: &'static str) -> TextField {
+fn text(
+    endpoint: Endpoint,
+    pointer: &'static str,
+    valid: &'static str,
+    control: &'static str,
+    long: &'static str,
+) -> TextField {
     TextField { endpoint, base: None, pointer, valid, control, long }
 }
 
@@ -879,7 +917,13 @@ async fn text_fields_refuse_control_characters_and_10000_characters() {
         text(Premiums, "/items/0/external_ref", "RCPT-20250401-0001", t, l),
         text(Premiums, "/items/0/received_at", "2025-04-01T10:00:00+08:00", "invalid_instant", "invalid_instant"),
         text(Expenditure, "/description", "聘请专家参与危化企业安全检查", t, l),
-        text(Expenditure, "/category", "expert_inspection", "invalid_expenditure_category", "invalid_expenditure_category"),
+        text(
+            Expenditure,
+            "/category",
+            "expert_inspection",
+            "invalid_expenditure_category",
+            "invalid_expenditure_category",
+        ),
         text(Expenditure, "/spent_on", "2025-06-18", "invalid_date", "invalid_date"),
         text(Accident, "/summary", "井下运输巷道冒顶", t, l),
         text(Accident, "/grade", "general", "invalid_accident_grade", "invalid_accident_grade"),
@@ -964,6 +1008,13 @@ async fn text_fields_refuse_control_characters_and_10000_characters() {
         Req::get(format!("/api/v1/insurance/policies?region={}", enc(&long)), world.insurer.token()),
         invalid("region", "invalid_region_code"),
     ));
+    for code in ["91410100MA0000001X\u{0}", "91410100MA\n0000001X", long.as_str()] {
+        cases.push(case(
+            format!("public card of {}", preview(code.as_bytes(), 24)),
+            Req::get(format!("/api/v1/public/organizations/{}", enc(code)), &world.admin),
+            invalid("credit_code", "invalid_credit_code"),
+        ));
+    }
     cases.push(case(
         "uncovered sector with NUL",
         Req::get("/api/v1/insurance/uncovered?sector=mining%00", &world.admin),
@@ -1063,7 +1114,11 @@ async fn cursors_limits_and_path_ids_that_do_not_parse_are_refused() {
         ("/api/v1/audit?resource=x&resource=y", admin),
     ];
     for (path, token) in bad_queries {
-        cases.push(case(format!("GET {path}"), Req::get(path, token), problem(StatusCode::BAD_REQUEST, "invalid_query")));
+        cases.push(case(
+            format!("GET {path}"),
+            Req::get(path, token),
+            problem(StatusCode::BAD_REQUEST, "invalid_query"),
+        ));
     }
 
     // Path ids that are not UUIDs.
@@ -1110,45 +1165,63 @@ async fn malformed_mistyped_and_unknown_bodies_are_refused() {
     let json_415 = problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 
     for endpoint in WRITES {
-        let text = world.base(endpoint).to_string();
+        let base = world.base(endpoint);
+        let text = base.to_string();
         let open = &text[..text.len() - 1];
-        let mut invalid_utf8 = format!("{open},\"x\":\"").into_bytes();
-        invalid_utf8.extend_from_slice(&[0xff, 0xfe, 0xc3]);
-        invalid_utf8.extend_from_slice(b"\"}");
         let mut bom = "\u{feff}".as_bytes().to_vec();
         bom.extend_from_slice(text.as_bytes());
-        let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
-        let unparseable: Vec<(&str, Vec<u8>)> = vec![
+        let mut unparseable: Vec<(&str, Vec<u8>)> = vec![
             ("truncated", text.as_bytes()[..text.len() / 2].to_vec()),
             ("trailing garbage", format!("{text} }}").into_bytes()),
             ("trailing comma", format!("{open},}}").into_bytes()),
             ("single quotes", text.replace('"', "'").into_bytes()),
-            ("NaN", format!("{open},\"x\":NaN}}").into_bytes()),
-            ("invalid UTF-8", invalid_utf8),
-            ("raw control character", format!("{open},\"x\":\"a\u{1}b\"}}").into_bytes()),
-            ("lone surrogate", format!("{open},\"x\":\"\\ud800\"}}").into_bytes()),
             ("byte order mark", bom),
-            ("nested 50,000 deep", deep.into_bytes()),
             ("empty", Vec::new()),
         ];
+        // Tokens no JSON parser may accept, as the value of a known string
+        // member (a typed body reads members in order and would stop at an
+        // unknown one first).
+        let pointer = TEXT_MEMBER.iter().find(|(e, _)| *e == endpoint).map(|(_, p)| *p).expect("a text member");
+        let bad_tokens: [(&str, &[u8]); 6] = [
+            ("NaN", b"NaN"),
+            ("Infinity", b"Infinity"),
+            ("invalid UTF-8", b"\"\xff\xfe\xc3\""),
+            ("raw control character", b"\"a\x01b\""),
+            ("lone surrogate", b"\"\\ud800\""),
+            ("unquoted word", b"enterprise"),
+        ];
+        for (what, token) in bad_tokens {
+            unparseable.push((what, with_raw_bytes(&base, pointer, token)));
+        }
         for (what, body) in unparseable {
             cases.push(case(format!("{endpoint:?} {what}"), world.request(endpoint, body), malformed()));
         }
+        // 50,000 levels are well-formed JSON but past the parser's depth
+        // limit: unreadable as a document (400).
+        let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+        let deep_expected = malformed();
+        cases.push(case(format!("{endpoint:?} nested 50,000 deep"), world.request(endpoint, deep), deep_expected));
 
-        for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/json-patch+json"] {
+        for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
             let req = world.request(endpoint, text.clone()).body(Some(content_type), text.clone());
             cases.push(case(format!("{endpoint:?} as {content_type}"), req, json_415.clone()));
         }
         let req = world.request(endpoint, text.clone()).body(None, text.clone());
         cases.push(case(format!("{endpoint:?} without a content type"), req, json_415.clone()));
 
-        for scalar in ["[]", "null", "\"text\"", "42", "[{}]"] {
+        for scalar in ["[]", "null", "\"text\"", "42", "true"] {
             cases.push(case(
                 format!("{endpoint:?} body {scalar}"),
                 world.request(endpoint, scalar),
                 invalid("body", "invalid_value"),
             ));
         }
+        // An array of the wrong things: refused, whatever it is named.
+        cases.push(case(
+            format!("{endpoint:?} body [{{}}]"),
+            world.request(endpoint, "[{}]"),
+            Expect::Problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", None),
+        ));
         let unknown_field = if endpoint == OrgPatch { "body" } else { "bogus" };
         let body = with(&world.base(endpoint), "/bogus", json!(1));
         cases.push(case(
@@ -1159,12 +1232,7 @@ async fn malformed_mistyped_and_unknown_bodies_are_refused() {
     }
 
     let extra: Vec<(&str, Endpoint, String, Expect)> = vec![
-        (
-            "empty object",
-            Premiums,
-            "{}".into(),
-            invalid("items", "required"),
-        ),
+        ("empty object", Premiums, "{}".into(), invalid("items", "required")),
         ("empty batch", Premiums, batch(vec![]).to_string(), invalid("items", "too_many_items")),
         ("items null", Premiums, json!({"items": null}).to_string(), invalid("items", "invalid_value")),
         ("items an object", Premiums, json!({"items": {}}).to_string(), invalid("items", "invalid_value")),
@@ -1225,13 +1293,13 @@ async fn malformed_mistyped_and_unknown_bodies_are_refused() {
             "client organization_id not a uuid",
             Client,
             with(&world.base(Client), "/organization_id", json!("x")).to_string(),
-            invalid("body", "invalid_value"),
+            invalid("organization_id", "invalid_value"),
         ),
         (
             "quote enterprise_id not a uuid",
             Quote,
             with(&world.base(Quote), "/enterprise_id", json!(12)).to_string(),
-            invalid("body", "invalid_value"),
+            invalid("enterprise_id", "invalid_value"),
         ),
         (
             "organisation with a duplicated member",
@@ -1246,7 +1314,7 @@ async fn malformed_mistyped_and_unknown_bodies_are_refused() {
             "organisation with an unknown qualification member",
             OrgPost,
             with(&agency_body(7000), "/qualification/bogus", json!("x")).to_string(),
-            invalid("bogus", "unknown_field"),
+            invalid("qualification.bogus", "unknown_field"),
         ),
     ];
     for (what, endpoint, body, expect) in extra {
@@ -1276,6 +1344,32 @@ async fn malformed_mistyped_and_unknown_bodies_are_refused() {
         req,
         problem(StatusCode::BAD_REQUEST, "idempotency_key_required"),
     ));
+
+    // Last, as they change the agency when wrongly accepted.
+    // Media types that are JSON-shaped but not the two the contract names
+    // (`application/json`, and `application/merge-patch+json` for patches).
+    for (endpoint, content_type) in
+        [(Premiums, "text/json"), (OrgPatch, "application/json-patch+json"), (Policy, "application/vnd.henan+json")]
+    {
+        let text = world.base(endpoint).to_string();
+        let req = world.request(endpoint, text.clone()).body(Some(content_type), text);
+        cases.push(case(format!("{endpoint:?} as {content_type}"), req, json_415.clone()));
+    }
+
+    // The contract's bodies are objects; the same members given by position
+    // in an array are not one.
+    let positional: [(Endpoint, String); 3] = [
+        (Client, json!(["郑州市应急管理局按位置", "regulator", null, "410100"]).to_string()),
+        (Premiums, json!([[["P-0", "2025-04-01T10:00:00+08:00", 1000, "BY-POSITION-1"]]]).to_string()),
+        (Expenditure, json!(["expert_inspection", 100, "2025-06-18", "按位置提交", null]).to_string()),
+    ];
+    for (endpoint, body) in positional {
+        cases.push(case(
+            format!("{endpoint:?} members by position"),
+            world.request(endpoint, body),
+            Expect::Problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", None),
+        ));
+    }
 
     let failures = run_cases(&app, &world, cases).await;
     report("malformed-body requests", &failures);
@@ -1384,9 +1478,9 @@ fn any_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(ch, 0..24).prop_map(|chars| chars.into_iter().collect())
 }
 
-fn string_field(valid: impl Strategy<Value = String> + 'static, weight: u32) -> BoxedStrategy<Option<Val>> {
+/// A string member gone wrong: arbitrary text, another JSON type, or absent.
+fn wrong_string() -> BoxedStrategy<Option<Val>> {
     prop_oneof![
-        weight => valid.prop_map(|s| Some(Val::Str(s))),
         2 => any_text().prop_map(|s| Some(Val::Str(s))),
         1 => prop::sample::select(NOT_A_STRING.to_vec()).prop_map(|r| Some(Val::Raw(r))),
         1 => Just(None),
@@ -1433,10 +1527,13 @@ struct BatchSpec {
     truncate_at: Option<f64>,
 }
 
-fn instants(now: DateTime<Utc>) -> impl Strategy<Value = String> {
+/// Instants from 2000 to the end of 2025 at assorted offsets and precisions
+/// (a fixed range, so that the seed alone decides every case).
+fn instants() -> impl Strategy<Value = String> {
     let start = DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z").expect("start").timestamp();
-    (start..=now.timestamp(), 0u8..3, 0u32..1_000_000_000, prop::sample::select(vec![0, 480, -300, 330, 840, -720, 345]))
-        .prop_map(|(secs, precision, nanos, offset_minutes)| {
+    let end = DateTime::parse_from_rfc3339("2025-12-31T23:59:59Z").expect("end").timestamp();
+    (start..=end, 0u8..3, 0u32..1_000_000_000, prop::sample::select(vec![0, 480, -300, 330, 840, -720, 345])).prop_map(
+        |(secs, precision, nanos, offset_minutes)| {
             let nanos = match precision {
                 0 => 0,
                 1 => nanos / 1000 * 1000,
@@ -1445,7 +1542,8 @@ fn instants(now: DateTime<Utc>) -> impl Strategy<Value = String> {
             let at = DateTime::from_timestamp(secs, nanos).expect("instant");
             let offset = FixedOffset::east_opt(offset_minutes * 60).expect("offset");
             at.with_timezone(&offset).to_rfc3339_opts(SecondsFormat::AutoSi, true)
-        })
+        },
+    )
 }
 
 fn item_spec(now: DateTime<Utc>) -> impl Strategy<Value = ItemSpec> {
@@ -1470,12 +1568,12 @@ fn item_spec(now: DateTime<Utc>) -> impl Strategy<Value = ItemSpec> {
     let policy_number = prop_oneof![
         16 => prop::sample::select(vec!["P-0", "P-1"]).prop_map(|s| Some(Val::Str(s.to_owned()))),
         1 => Just(Some(Val::Str("Q-0".to_owned()))),
-        3 => string_field(Just(String::new()), 0),
+        3 => wrong_string(),
     ];
     let received_at = prop_oneof![
-        16 => instants(now).prop_map(|s| Some(Val::Str(s))),
+        16 => instants().prop_map(|s| Some(Val::Str(s))),
         4 => prop::sample::select(odd_instants).prop_map(|s| Some(Val::Str(s))),
-        3 => string_field(Just(String::new()), 0),
+        3 => wrong_string(),
     ];
     let amount = prop_oneof![
         24 => (1i64..=1_000_000_000).prop_map(|n| Some(Val::Int(n))),
@@ -1686,7 +1784,10 @@ fn accepted_instant(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 #[derive(Debug, PartialEq, Eq)]
 enum Predicted {
     /// 201: indexes stored now and indexes already recorded.
-    Created { fresh: Vec<usize>, already: Vec<usize> },
+    Created {
+        fresh: Vec<usize>,
+        already: Vec<usize>,
+    },
     Refused(StatusCode, &'static str),
 }
 
@@ -1760,7 +1861,12 @@ fn judge_batch(reply: &Reply, sent: &SentBatch, predicted: &Predicted, ledger: &
     match predicted {
         Predicted::Refused(status, code) => {
             if reply.status != *status || reply.code() != *code {
-                defects.push(format!("expected {} {code}, got {} {:?}", status.as_u16(), reply.status.as_u16(), reply.code()));
+                defects.push(format!(
+                    "expected {} {code}, got {} {:?}",
+                    status.as_u16(),
+                    reply.status.as_u16(),
+                    reply.code()
+                ));
             }
         }
         Predicted::Created { .. } if reply.status != StatusCode::CREATED => {
@@ -1789,8 +1895,7 @@ fn judge_batch(reply: &Reply, sent: &SentBatch, predicted: &Predicted, ledger: &
                     external_ref: external_ref.to_owned(),
                     policy_number: policy_number.to_owned(),
                     received_at: received_at.to_owned(),
-                    instant: accepted_instant(received_at, Utc::now())
-                        .unwrap_or_else(|| DateTime::<Utc>::MIN_UTC),
+                    instant: accepted_instant(received_at, Utc::now()).unwrap_or(DateTime::<Utc>::MIN_UTC),
                     amount,
                 }),
                 None => defects.push(format!("item {index} was stored though it is not even well-typed")),
@@ -1843,7 +1948,7 @@ async fn generated_premium_batches_are_stored_exactly_when_valid() {
             failures.push(format!(
                 "case {case}: {}\n    predicted: {predicted:?}\n    request:  {}\n    response: {} {}",
                 defects.join("; "),
-                req.describe(),
+                req.describe_with(2_000),
                 reply.status.as_u16(),
                 preview(reply.text.as_bytes(), 300),
             ));
@@ -1851,14 +1956,19 @@ async fn generated_premium_batches_are_stored_exactly_when_valid() {
     }
 
     // One batch over the item limit, every item valid.
-    let items: Vec<Value> = (0..5001).map(|i| item("P-0", "2025-05-01T10:00:00+08:00", 1, &format!("MANY-{i}"))).collect();
+    let items: Vec<Value> =
+        (0..5001).map(|i| item("P-0", "2025-05-01T10:00:00+08:00", 1, &format!("MANY-{i}"))).collect();
     let req = Req::new(Method::POST, "/api/v1/insurance/premium-postings", insurer.token())
         .body(Some(JSON), batch(items).to_string())
         .header("idempotency-key", HeaderValue::from_static("prop-5001"));
     let reply = req.send(&app).await;
     let defects = check(&invalid("items", "too_many_items"), &reply);
     if !defects.is_empty() {
-        failures.push(format!("5,001 items: {}\n    response: {}", defects.join("; "), preview(reply.text.as_bytes(), 300)));
+        failures.push(format!(
+            "5,001 items: {}\n    response: {}",
+            defects.join("; "),
+            preview(reply.text.as_bytes(), 300)
+        ));
     }
 
     let (rows, sum) = persistence::premiums::total(&mut conn, insurer.uuid).expect("premium total");
@@ -1906,7 +2016,8 @@ const LEVY: i64 = 1_000_000_000_000;
 
 fn spend_spec(today: NaiveDate) -> impl Strategy<Value = SpendSpec> {
     let first = NaiveDate::from_ymd_opt(2018, 1, 1).expect("date");
-    let valid_days = (today - first).num_days() - 1;
+    // 2018-01-01 to 2025-12-31: a fixed range, so that the seed alone decides.
+    let valid_days = (NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") - first).num_days();
     let odd_dates: Vec<String> = vec![
         "0000-01-01".into(),
         "9999-12-31".into(),
@@ -1922,7 +2033,7 @@ fn spend_spec(today: NaiveDate) -> impl Strategy<Value = SpendSpec> {
     let category = prop_oneof![
         14 => prop::sample::select(CATEGORIES.to_vec()).prop_map(|c| Some(Val::Str(c.to_owned()))),
         1 => Just(Some(Val::Str("EXPERT_INSPECTION".to_owned()))),
-        3 => string_field(Just(String::new()), 0),
+        3 => wrong_string(),
     ];
     let amount = prop_oneof![
         12 => (1i64..=1_000_000).prop_map(|n| Some(Val::Int(n))),
@@ -1940,12 +2051,12 @@ fn spend_spec(today: NaiveDate) -> impl Strategy<Value = SpendSpec> {
             Some(Val::Str((start + Duration::days(d)).to_string()))
         }),
         3 => prop::sample::select(odd_dates).prop_map(|s| Some(Val::Str(s))),
-        3 => string_field(Just(String::new()), 0),
+        3 => wrong_string(),
     ];
     let description = prop_oneof![
         12 => prop::sample::select(vec!["聘请专家参与危化企业安全检查", "应急演练", "a"])
             .prop_map(|s| Some(Val::Str(s.to_owned()))),
-        3 => string_field(any_text(), 1),
+        3 => wrong_string(),
         1 => Just(Some(Val::Str(String::new()))),
         1 => Just(Some(Val::Str("字".repeat(500)))),
         1 => Just(Some(Val::Str("字".repeat(501)))),
@@ -2126,7 +2237,7 @@ async fn generated_expenditures_are_stored_exactly_when_valid() {
             failures.push(format!(
                 "case {case}: {}\n    predicted: {predicted:?}\n    request:  {}\n    response: {} {}",
                 defects.join("; "),
-                req.describe(),
+                req.describe_with(2_000),
                 reply.status.as_u16(),
                 preview(reply.text.as_bytes(), 300),
             ));
@@ -2134,5 +2245,8 @@ async fn generated_expenditures_are_stored_exactly_when_valid() {
     }
     eprintln!("expenditures: outcomes {outcomes:?}, {count_model} stored, {spent} fen");
     report("generated expenditures", &failures);
-    assert!(outcomes.get(&201).copied().unwrap_or(0) >= 10, "too few valid expenditures to mean anything: {outcomes:?}");
+    assert!(
+        outcomes.get(&201).copied().unwrap_or(0) >= 10,
+        "too few valid expenditures to mean anything: {outcomes:?}"
+    );
 }

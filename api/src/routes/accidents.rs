@@ -8,7 +8,6 @@ use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::accidents::{self, NewAccident};
 use persistence::DbConnection;
-use serde_json::Value;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -17,7 +16,7 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::extractors::typed_body;
+use crate::extractors::{typed_body, StrictJson};
 use crate::funds::ledger_start;
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -98,11 +97,11 @@ pub async fn create_accident(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
-    body: web::Json<Value>,
+    body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Regulator])?;
     let key = idempotency::key(&req)?;
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let scope = key.map(|key| Scope {
         principal: caller.client_id.clone(),
         key,

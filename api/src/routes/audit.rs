@@ -12,7 +12,9 @@ use crate::db;
 use crate::error::ApiError;
 use crate::pagination::{self, Page};
 use crate::problem::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized, Unprocessable};
+use crate::schemas::fields::query_text;
 use crate::state::AppState;
+use domain::validation::Collector;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -135,12 +137,17 @@ pub async fn list_audit(
 ) -> Result<web::Json<Page<AuditEntryView>>, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let query = query.into_inner();
+    let mut v = Collector::new();
+    let resource_id = query_text("resource", query.resource, 200, &mut v);
+    let resource_type = query_text("resource_type", query.resource_type, 100, &mut v);
+    let actor = query_text("actor", query.actor, 200, &mut v);
+    v.finish()?;
     let limit = pagination::limit(query.limit)?;
     let before = pagination::decode_cursor(query.cursor.as_deref(), |k| k.parse::<i64>().ok())?;
     let filter = AuditFilter {
-        resource_id: query.resource,
-        resource_type: query.resource_type,
-        actor: query.actor,
+        resource_id,
+        resource_type,
+        actor,
         jurisdiction: caller.jurisdiction().filter(|j| !j.is_province()).map(|j| j.as_str().to_owned()),
     };
     let page = db::run(&state.pool, move |conn| Ok(audit::list(conn, &filter, before, limit)?)).await?;

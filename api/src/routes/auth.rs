@@ -12,6 +12,7 @@ use crate::auth::secrets;
 use crate::auth::token::{self, Claims};
 use crate::db;
 use crate::error::ApiError;
+use crate::extractors::Body;
 use crate::problem::{
     BadRequest, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
@@ -68,8 +69,8 @@ pub struct TokenResponse {
     security(())
 )]
 #[post("/auth/token")]
-pub async fn issue_token(state: web::Data<AppState>, body: web::Json<TokenRequest>) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+pub async fn issue_token(state: web::Data<AppState>, body: Body<TokenRequest>) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
     if body.grant_type.as_deref().is_some_and(|g| g != "client_credentials") {
         return Err(ApiError::invalid_field("grant_type", "invalid_value", "only client_credentials is supported"));
     }

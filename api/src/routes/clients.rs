@@ -8,6 +8,7 @@ use crate::auth::Caller;
 use crate::clients::{new_secret, register_client};
 use crate::db;
 use crate::error::ApiError;
+use crate::extractors::Body;
 use crate::middleware::request_id::RequestId;
 use crate::problem::{
     BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType,
@@ -36,10 +37,10 @@ pub async fn create_client(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
-    body: web::Json<CreateClient>,
+    body: Body<CreateClient>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
-    let body = body.into_inner();
+    let body = body.0;
     let actor = Actor::new(&caller, &request_id);
     let (secret, secret_hash) = new_secret()?;
     let client = db::transaction(&state.pool, move |conn| {

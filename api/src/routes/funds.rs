@@ -13,7 +13,6 @@ use domain::validation::Collector;
 use persistence::expenditures::{self, NewExpenditure};
 use persistence::organizations::{self, Organization, OrganizationFilter};
 use persistence::{premiums, rules, DbConnection};
-use serde_json::Value;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -22,7 +21,7 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::extractors::typed_body;
+use crate::extractors::{typed_body, StrictJson};
 use crate::funds::{ledger, ledger_start, YearFigures};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -252,14 +251,14 @@ pub async fn create_expenditure(
     caller: Caller,
     request_id: RequestId,
     insurer_id: web::Path<Uuid>,
-    body: web::Json<Value>,
+    body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let insurer_id = insurer_id.into_inner();
     if acting_insurer(&caller)? != insurer_id {
         return Err(ApiError::not_found());
     }
     let key = idempotency::required_key(&req)?;
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let scope = Scope {
         principal: insurer_id.to_string(),
         key,

@@ -15,12 +15,14 @@ use crate::access::{may_register_in, organization_list_scope, organization_sight
 use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::extractors::{Body, StrictJson};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
     ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
+use crate::schemas::fields::query_text;
 use crate::schemas::organization::{
     merge_patch, CreateOrganization, OrganizationQuery, OrganizationView, UpdateOrganization,
 };
@@ -81,10 +83,10 @@ pub async fn create_organization(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
-    body: web::Json<CreateOrganization>,
+    body: Body<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let body = body.into_inner();
+    let body = body.0;
     let actor = Actor::new(&caller, &request_id);
     let org = db::transaction(&state.pool, move |conn| {
         let region = match body.region_code() {
@@ -178,11 +180,11 @@ pub async fn update_organization(
     caller: Caller,
     request_id: RequestId,
     id: web::Path<Uuid>,
-    patch: web::Json<Value>,
+    patch: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let patch = patch.into_inner();
+    let patch = patch.into_inner().0;
     check_patch_shape(&patch)?;
     let actor = Actor::new(&caller, &request_id);
     let if_match = etag::if_match(&req);
@@ -257,12 +259,9 @@ pub async fn list_organizations(
         region: query.region.as_deref().and_then(|r| v.check("region", RegionCode::parse(r))),
         sector: query.sector.as_deref().and_then(|s| v.check("sector", Sector::parse(s))),
         credit_code: query.credit_code.as_deref().and_then(|c| v.check("credit_code", CreditCode::parse(c))),
-        name_contains: query.q.filter(|q| !q.is_empty()),
+        name_contains: query_text("q", query.q.filter(|q| !q.is_empty()), 100, &mut v),
         ..OrganizationFilter::default()
     };
-    if filter.name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        v.push("q", "invalid_length", "at most 100 characters");
-    }
     v.finish()?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor(query.cursor.as_deref(), |k| Uuid::parse_str(k).ok())?;

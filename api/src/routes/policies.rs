@@ -11,7 +11,6 @@ use domain::validation::Collector;
 use persistence::organizations::{self, Organization};
 use persistence::policies::{self, NewPolicy, Policy, PolicyFilter};
 use persistence::{regions, rules, DbConnection, StoreError};
-use serde_json::Value;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -20,7 +19,7 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::extractors::typed_body;
+use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
@@ -185,11 +184,11 @@ pub async fn create_policy(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
-    body: web::Json<Value>,
+    body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let insurer_id = acting_insurer(&caller)?;
     let key = idempotency::key(&req)?;
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let scope = key.map(|key| Scope {
         principal: insurer_id.to_string(),
         key,

@@ -12,13 +12,12 @@ use domain::time::{cst_date, truncate_to_micros};
 use domain::validation::{Collector, FieldError};
 use persistence::premiums::{self, NewBatch, NewPosting};
 use persistence::{organizations, policies, rules, DbConnection};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extractors::typed_body;
+use crate::extractors::{typed_body, StrictJson};
 use crate::funds::{ledger, ledger_start};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -195,8 +194,14 @@ fn ingest(
     items: Vec<PremiumItem>,
 ) -> Result<Done<BatchReceipt>, ApiError> {
     premiums::lock_insurer_ledger(conn, insurer_id)?;
-    let numbers: Vec<&str> =
-        items.iter().map(|i| i.policy_number.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    // A number with control characters cannot exist (and PostgreSQL refuses NUL): it stays unknown.
+    let numbers: Vec<&str> = items
+        .iter()
+        .map(|i| i.policy_number.as_str())
+        .filter(|n| !n.chars().any(char::is_control))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let policy_ids: HashMap<String, Uuid> =
         policies::find_by_numbers(conn, insurer_id, &numbers)?.into_iter().map(|(n, p)| (n, p.id)).collect();
     let postings = check_items(&items, &policy_ids, crate::clock::now())?;
@@ -315,11 +320,11 @@ pub async fn post_premiums(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
-    body: web::Json<Value>,
+    body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let insurer_id = acting_insurer(&caller)?;
     let key = idempotency::required_key(&req)?;
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let scope = Scope {
         principal: insurer_id.to_string(),
         key,

@@ -15,6 +15,7 @@ use crate::access::{organization_sight, Sight};
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
+use crate::extractors::Body;
 use crate::problem::{
     BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
@@ -86,10 +87,10 @@ fn enterprise(
 pub async fn rate_quote(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<QuoteRequest>,
+    body: Body<QuoteRequest>,
 ) -> Result<web::Json<QuoteView>, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Insurer])?;
-    let body = body.into_inner();
+    let body = body.0;
     let view = db::run(&state.pool, move |conn| {
         let mut v = Collector::new();
         collect_validator(body.validate(), &mut v);

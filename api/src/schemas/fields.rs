@@ -8,13 +8,34 @@ use domain::validation::{Collector, FieldError};
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
 /// `YYYY-MM-DD` exactly (CONVENTIONS.md: calendar dates are China Standard
-/// Time dates written in ISO 8601 form).
+/// Time dates written in ISO 8601 form), between 1950-01-01 and 2100-12-31:
+/// nothing the platform records lies outside, and a year 0 or 9999 is a typo.
 pub fn parse_date(field: &str, text: &str, errors: &mut Collector) -> Option<NaiveDate> {
     let parsed = (text.len() == 10).then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
-    if parsed.is_none() {
-        errors.push(field, "invalid_date", "expected a calendar date YYYY-MM-DD");
+    match parsed {
+        None => errors.push(field, "invalid_date", "expected a calendar date YYYY-MM-DD"),
+        Some(date) if !(1950..=2100).contains(&chrono::Datelike::year(&date)) => {
+            errors.push(field, "out_of_range", "between 1950-01-01 and 2100-12-31");
+            return None;
+        }
+        Some(_) => {}
     }
     parsed
+}
+
+/// A free-text query parameter: no control characters (PostgreSQL refuses
+/// NUL in text) and at most `max` characters.
+pub fn query_text(field: &str, text: Option<String>, max: usize, errors: &mut Collector) -> Option<String> {
+    let text = text?;
+    if text.chars().any(char::is_control) {
+        errors.push(field, "invalid_text", "control characters are not allowed");
+        return None;
+    }
+    if text.chars().count() > max {
+        errors.push(field, "invalid_length", format!("at most {max} characters"));
+        return None;
+    }
+    Some(text)
 }
 
 /// Rejects control characters (including newlines) in single-line text.
@@ -95,7 +116,11 @@ mod tests {
         assert!(parse_date("d", "2023-02-29", &mut errors).is_none());
         assert!(parse_date("d", "2024-2-9", &mut errors).is_none());
         assert!(parse_date("d", "2024-02-29T00:00:00", &mut errors).is_none());
-        assert_eq!(errors.finish().err().map(|e| e.len()), Some(3));
+        assert!(parse_date("d", "0000-01-01", &mut errors).is_none());
+        assert!(parse_date("d", "9999-12-31", &mut errors).is_none());
+        assert!(parse_date("d", "1950-01-01", &mut errors).is_some());
+        assert!(parse_date("d", "2100-12-31", &mut errors).is_some());
+        assert_eq!(errors.finish().err().map(|e| e.len()), Some(5));
     }
 
     #[test]
