@@ -8,7 +8,7 @@ export TEST_POSTGRES_URL
 # 1 = a missing PostgreSQL fails `make test` (CI sets it).
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: bench deny run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
+.PHONY: bench deny fuzz-contract run build admin test test-unit test-sqlite test-postgres smoke-run openapi lint check-domain-purity clean-data
 
 ## Build and start the server on SQLite (./data/), migrations applied.
 run: build
@@ -47,6 +47,11 @@ test-postgres:
 
 smoke-run:
 	tests/make-run-smoke.sh
+
+## Contract fuzzing: schemathesis (pinned, installed into .venv-fuzz/) over
+## every operation of openapi.yaml, once per role (.ci/run calls it).
+fuzz-contract:
+	tests/fuzz/run.sh
 
 ## Rewrite openapi.yaml from the code (a test fails while they differ).
 openapi: build

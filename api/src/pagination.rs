@@ -44,7 +44,8 @@ pub fn encode_cursor(key: &str) -> String {
 
 /// Decodes a cursor and parses its key; anything else is `invalid_cursor`.
 pub fn decode_cursor<K>(cursor: Option<&str>, parse: impl FnOnce(&str) -> Option<K>) -> Result<Option<K>, ApiError> {
-    let Some(cursor) = cursor else { return Ok(None) };
+    // An empty cursor is the first page, as if none were given.
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
@@ -65,6 +66,7 @@ mod tests {
         assert!(decode_cursor(Some("%%%"), |k| Some(k.to_owned())).is_err());
         assert!(decode_cursor(Some(&URL_SAFE_NO_PAD.encode("v2:abc")), |k| Some(k.to_owned())).is_err());
         assert!(decode_cursor(Some(&cursor), |_| None::<u8>).is_err());
+        assert_eq!(decode_cursor(Some(""), |k| Some(k.to_owned())).ok(), Some(None));
     }
 
     #[test]

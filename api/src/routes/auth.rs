@@ -23,13 +23,21 @@ const MAX_FAILED_ATTEMPTS: i32 = 5;
 /// … for this long (other clients are unaffected).
 const LOCK_SECONDS: i64 = 15 * 60;
 
+/// The one grant this platform supports.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum GrantType {
+    ClientCredentials,
+}
+
 /// OAuth 2.0 client-credentials grant (RFC 6749 §4.4) as JSON.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "client_credentials", "client_id": "01934f0e-7b7a-7c1e-9d0b-2f3a4b5c6d7e", "client_secret": "…"}))]
 pub struct TokenRequest {
     /// Only `client_credentials`.
-    #[schema(example = "client_credentials")]
+    #[schema(value_type = Option<GrantType>, example = "client_credentials")]
     pub grant_type: Option<String>,
     pub client_id: String,
     #[schema(max_length = 200)]

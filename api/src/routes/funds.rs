@@ -107,7 +107,7 @@ fn year_view(insurer_id: Uuid, years: &[YearFigures], year: i32) -> Result<FundY
     tag = "insurance",
     params(
         ("insurer_id" = Uuid, Path, description = "The insurer organisation"),
-        ("year" = i32, Path, description = "Calendar year (CST), 2000–9998"),
+        ("year" = i32, Path, description = "Calendar year (CST), 2000–9998", minimum = 2000, maximum = 9998),
     ),
     responses(
         (status = 200, description = "The fund year", body = FundYearView),

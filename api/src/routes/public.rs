@@ -7,7 +7,7 @@ use domain::credit_code::CreditCode;
 use persistence::organizations;
 
 use crate::error::ApiError;
-use crate::problem::{NotFound, ServiceUnavailable, Unprocessable};
+use crate::problem::{NotFound, ServiceUnavailable, TooManyRequests, Unprocessable};
 use crate::schemas::organization::PublicOrganizationCard;
 use crate::state::AppState;
 use crate::{db, etag};
@@ -18,13 +18,14 @@ use crate::{db, etag};
 /// representative. Cacheable for 60 s; honours `If-None-Match`.
 #[utoipa::path(
     tag = "public",
-    params(("credit_code" = String, Path, description = "Unified social credit code (GB 32100-2015)", example = "91350100M000100Y43")),
+    params(("credit_code" = String, Path, description = "Unified social credit code (GB 32100-2015)", example = "91350100M000100Y43", min_length = 18, max_length = 18)),
     responses(
         (status = 200, description = "The public card", body = PublicOrganizationCard,
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     ),
     security(())
