@@ -10,7 +10,9 @@
 //! code (see [`Coded`]) that the HTTP layer passes on to clients.
 
 pub mod audit_chain;
+pub mod certificates;
 pub mod credit_code;
+pub mod engineers;
 pub mod insurance;
 pub mod money;
 pub mod organization;
@@ -20,6 +22,7 @@ pub mod region;
 pub mod resident_id;
 pub mod rules;
 pub mod time;
+pub mod training;
 pub mod validation;
 mod vocabulary;
 
