@@ -28,6 +28,7 @@ macro_rules! with_conn {
 
 pub mod accidents;
 pub mod audit;
+pub mod certificates;
 pub mod clients;
 pub mod db;
 mod error;
@@ -35,6 +36,7 @@ pub mod expenditures;
 pub mod idempotency;
 pub mod organizations;
 mod page;
+pub mod people;
 pub mod policies;
 pub mod premiums;
 pub mod rate_factors;

@@ -195,6 +195,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    persons (id) {
+        id -> Text,
+        resident_id -> Text,
+        name -> Text,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employments (id) {
+        id -> Text,
+        person_id -> Text,
+        organization_id -> Text,
+        position -> Text,
+        safety_head -> Bool,
+        from_date -> Date,
+        to_date -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Text,
+        number -> Text,
+        person_id -> Text,
+        category -> Text,
+        issuing_region -> Text,
+        issued_on -> Date,
+        issued_by -> Nullable<Text>,
+        revoked_on -> Nullable<Date>,
+        revocation_reason -> Nullable<Text>,
+        obtained_by_fraud -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificate_work_periods (id) {
+        id -> BigInt,
+        certificate_id -> Text,
+        from_date -> Date,
+        to_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    certificate_violations (id) {
+        id -> BigInt,
+        certificate_id -> Text,
+        occurred_on -> Date,
+        serious -> Bool,
+        administrative_penalty -> Bool,
+    }
+}
+
+diesel::table! {
+    certificate_reviews (id) {
+        id -> Text,
+        certificate_id -> Text,
+        applied_on -> Date,
+        due_on -> Date,
+        passed -> Bool,
+        failures -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_code));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
@@ -216,4 +286,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     prevention_fund_expenditures,
     accidents,
     rate_factors,
+    persons,
+    employments,
+    certificates,
+    certificate_work_periods,
+    certificate_violations,
+    certificate_reviews,
 );
