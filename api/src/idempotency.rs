@@ -35,6 +35,13 @@ pub struct Scope {
     pub request_hash: String,
 }
 
+impl Scope {
+    /// The scope of `body` sent under `key` by `principal` to `operation`.
+    pub fn new(principal: String, key: String, operation: &'static str, body: &Value) -> Scope {
+        Scope { principal, key, operation, request_hash: request_hash(body) }
+    }
+}
+
 /// The `Idempotency-Key` header: 1–200 visible ASCII characters.
 pub fn key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(&IDEMPOTENCY_KEY) else { return Ok(None) };

@@ -102,12 +102,7 @@ pub async fn create_accident(
     caller.require(&[Role::Regulator])?;
     let key = idempotency::key(&req)?;
     let body = body.into_inner().0;
-    let scope = key.map(|key| Scope {
-        principal: caller.client_id.clone(),
-        key,
-        operation: "POST /api/v1/accidents",
-        request_hash: idempotency::request_hash(&body),
-    });
+    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/accidents", &body));
     let body: CreateAccident = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_accident(conn, &actor, body))

@@ -259,12 +259,12 @@ pub async fn create_expenditure(
     }
     let key = idempotency::required_key(&req)?;
     let body = body.into_inner().0;
-    let scope = Scope {
-        principal: insurer_id.to_string(),
+    let scope = Scope::new(
+        insurer_id.to_string(),
         key,
-        operation: "POST /api/v1/insurance/prevention-funds/{insurer_id}/expenditures",
-        request_hash: idempotency::request_hash(&body),
-    };
+        "POST /api/v1/insurance/prevention-funds/{insurer_id}/expenditures",
+        &body,
+    );
     let body: CreateExpenditure = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
     let attempt = actor.clone();

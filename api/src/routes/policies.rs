@@ -189,12 +189,7 @@ pub async fn create_policy(
     let insurer_id = acting_insurer(&caller)?;
     let key = idempotency::key(&req)?;
     let body = body.into_inner().0;
-    let scope = key.map(|key| Scope {
-        principal: insurer_id.to_string(),
-        key,
-        operation: "POST /api/v1/insurance/policies",
-        request_hash: idempotency::request_hash(&body),
-    });
+    let scope = key.map(|key| Scope::new(insurer_id.to_string(), key, "POST /api/v1/insurance/policies", &body));
     let body: CreatePolicy = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {

@@ -325,12 +325,7 @@ pub async fn post_premiums(
     let insurer_id = acting_insurer(&caller)?;
     let key = idempotency::required_key(&req)?;
     let body = body.into_inner().0;
-    let scope = Scope {
-        principal: insurer_id.to_string(),
-        key,
-        operation: "POST /api/v1/insurance/premium-postings",
-        request_hash: idempotency::request_hash(&body),
-    };
+    let scope = Scope::new(insurer_id.to_string(), key, "POST /api/v1/insurance/premium-postings", &body);
     let batch: PremiumBatch = typed_body(&body)?;
     drop(body);
     if batch.items.is_empty() || batch.items.len() > MAX_BATCH_ITEMS {
