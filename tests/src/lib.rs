@@ -79,7 +79,10 @@ impl TestDatabase {
                 let mut admin = PgConnection::establish(&admin_url())
                     .unwrap_or_else(|e| panic!("PostgreSQL at TEST_POSTGRES_URL is not reachable: {e}"));
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create database");
-                TestDatabase { url: with_database(&admin_url(), &name), postgres_name: Some(name), _dir: dir }
+                // No TLS on the loopback: OpenSSL's exit-time clean-up can race with the
+                // server threads a test leaves behind and crash the test process.
+                let url = format!("{}?sslmode=disable", with_database(&admin_url(), &name));
+                TestDatabase { url, postgres_name: Some(name), _dir: dir }
             }
         }
     }

@@ -61,8 +61,15 @@ CREATE TABLE premium_postings (
     amount_fen   BIGINT NOT NULL CHECK (amount_fen <> 0),
     UNIQUE (insurer_id, external_ref)
 );
-CREATE INDEX premium_postings_insurer_day_idx ON premium_postings (insurer_id, received_on);
+-- No index on (insurer_id, received_on): yearly and monthly figures read
+-- premium_daily_totals, and look-ups by external reference must use the unique
+-- index (an insurer-only index tempted the planner, before statistics existed,
+-- into filtering all of the insurer's rows for every batch).
 CREATE INDEX premium_postings_policy_idx ON premium_postings (policy_id);
+-- The table grows by thousands of rows a second during ingestion; analyse it
+-- often so the look-up by external reference keeps its index plan (without
+-- statistics PostgreSQL filtered all of an insurer's rows per batch).
+ALTER TABLE premium_postings SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_analyze_threshold = 10000);
 
 -- Net premium per insurer and CST day, kept in the same transaction as the
 -- postings it sums: the levy of a year reads at most 366 rows, however many

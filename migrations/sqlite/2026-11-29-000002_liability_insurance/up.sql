@@ -61,7 +61,10 @@ CREATE TABLE premium_postings (
     amount_fen   BIGINT NOT NULL CHECK (amount_fen <> 0),
     UNIQUE (insurer_id, external_ref)
 );
-CREATE INDEX premium_postings_insurer_day_idx ON premium_postings (insurer_id, received_on);
+-- No index on (insurer_id, received_on): yearly and monthly figures read
+-- premium_daily_totals, and look-ups by external reference must use the unique
+-- index (an insurer-only index tempted the planner, before statistics existed,
+-- into filtering all of the insurer's rows for every batch).
 CREATE INDEX premium_postings_policy_idx ON premium_postings (policy_id);
 
 -- Net premium per insurer and CST day, kept in the same transaction as the
