@@ -201,9 +201,8 @@ fn spend(
         return Err(problem);
     }
     let expenditure = expenditures::insert(conn, &checked.spend, crate::clock::now())?;
-    let balance_after =
-        balances(&fund_years).map_err(ApiError::internal)?.last().map_or(0, |(_, _, balance)| balance.value())
-            - expenditure.amount.value();
+    let balance_before = balances(&fund_years).map_err(ApiError::internal)?.last().map_or(Fen::ZERO, |(_, _, b)| *b);
+    let balance_after = balance_before.checked_sub(expenditure.amount).map_err(ApiError::internal)?.value();
     actor.record(
         conn,
         "prevention_fund.expenditure",
