@@ -782,6 +782,7 @@ certificate_review_regime,renewal,regime,2026-06-01,,reported change (unconfirme
 blacklist_term_months,36,months,2023-10-01,,应急管理部令第11号
 blacklist_early_removal_months,12,months,2023-10-01,,应急管理部令第11号
 engineer_registration_validity_years,5,years,2017-11-08,,注册安全工程师管理规定; 豫安委〔2017〕17号 四(一)
+exam_theory_pass_mark,80,points,2010-07-01,,总局令第30号 第十条; 豫安委〔2017〕17号 五(一)
 ";
 
     /// The rule book of the seeded rule table.

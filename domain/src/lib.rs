@@ -16,6 +16,7 @@ pub mod engineers;
 pub mod insurance;
 pub mod money;
 pub mod organization;
+pub mod person_name;
 pub mod phone;
 pub mod profile;
 pub mod region;

@@ -49,6 +49,9 @@ string_enum! {
         BlacklistEarlyRemovalMonths = "blacklist_early_removal_months",
         /// Validity of a registered safety engineer's registration: 5 years (四(一)).
         EngineerRegistrationValidityYears = "engineer_registration_validity_years",
+        /// Pass mark of the theory exam, marked out of 100: 80 (豫安委〔2017〕17号 五(一); 安全生产培训
+        /// 管理办法; 特种作业人员安全技术培训考核管理规定, 总局令第30号).
+        ExamTheoryPassMark = "exam_theory_pass_mark",
     }
 }
 
@@ -60,6 +63,8 @@ enum Unit {
     Years,
     Months,
     Days,
+    /// Exam points out of 100.
+    Points,
     Regime,
 }
 
@@ -71,6 +76,7 @@ impl Unit {
             Unit::Years => "years",
             Unit::Months => "months",
             Unit::Days => "days",
+            Unit::Points => "points",
             Unit::Regime => "regime",
         }
     }
@@ -90,10 +96,12 @@ impl RuleParameter {
             P::CertificateReviewWindowDays => Unit::Days,
             P::CertificateReviewRegime => Unit::Regime,
             P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths => Unit::Months,
+            P::ExamTheoryPassMark => Unit::Points,
         }
     }
 
-    /// The unit of the parameter's value: `bp`, `fen`, `years`, `months`, `days` or `regime`.
+    /// The unit of the parameter's value: `bp`, `fen`, `years`, `months`, `days`, `points` or
+    /// `regime`.
     pub fn unit(self) -> &'static str {
         self.unit_kind().as_str()
     }
@@ -114,6 +122,7 @@ impl RuleParameter {
             P::CertificateReviewRegime => "豫安委〔2017〕17号 五(二)",
             P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths => "豫安委〔2017〕17号 八(三); 应急管理部令第11号",
             P::EngineerRegistrationValidityYears => "豫安委〔2017〕17号 四(一)",
+            P::ExamTheoryPassMark => "豫安委〔2017〕17号 五(一); 总局令第30号",
         }
     }
 }
@@ -135,7 +144,8 @@ pub struct RuleVersion {
     /// Which parameter.
     pub parameter: RuleParameter,
     /// The value as text, interpreted according to `unit`: a non-negative integer for `bp`,
-    /// `fen`, `years`, `months` and `days`; `periodic_review` or `renewal` for `regime`.
+    /// `fen`, `years`, `months` and `days`; an integer from 0 to 100 for `points`;
+    /// `periodic_review` or `renewal` for `regime`.
     pub value: String,
     /// Must equal [`RuleParameter::unit`]; stored so the table is readable on its own.
     pub unit: String,
@@ -269,6 +279,7 @@ enum Value {
     Bp(BasisPoints),
     Fen(Fen),
     Count(u32),
+    Points(u8),
     Regime(ReviewRegime),
 }
 
@@ -347,6 +358,15 @@ impl RuleBook {
         })
     }
 
+    /// An exam mark parameter (unit `points`, 0 to 100) in force on `on`, such as
+    /// [`RuleParameter::ExamTheoryPassMark`] (五(一)).
+    pub fn points(&self, parameter: RuleParameter, on: NaiveDate) -> Result<Applied<u8>, RuleError> {
+        self.lookup(parameter, on, "points", |value| match value {
+            Value::Points(points) => Some(points),
+            _ => None,
+        })
+    }
+
     /// The special-operation certificate review regime in force on `on` (五(二)).
     pub fn review_regime(&self, on: NaiveDate) -> Result<Applied<ReviewRegime>, RuleError> {
         self.lookup(RuleParameter::CertificateReviewRegime, on, "regime", |value| match value {
@@ -384,6 +404,7 @@ fn sample_value(unit: Unit) -> Value {
         Unit::Bp => Value::Bp(BasisPoints::new(0)),
         Unit::Fen => Value::Fen(Fen::ZERO),
         Unit::Years | Unit::Months | Unit::Days => Value::Count(0),
+        Unit::Points => Value::Points(0),
         Unit::Regime => Value::Regime(ReviewRegime::PeriodicReview),
     }
 }
@@ -412,13 +433,14 @@ fn check_version(version: &RuleVersion) -> Result<Value, RuleBookError> {
 }
 
 /// Parses value text for `unit`. Integers are plain ASCII digits: no sign, no spaces, no
-/// separators, no decimals.
+/// separators, no decimals. Points are marks of an exam out of 100.
 fn parse_value(unit: Unit, text: &str) -> Option<Value> {
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     match unit {
         Unit::Bp if digits => text.parse().ok().map(|n| Value::Bp(BasisPoints::new(n))),
         Unit::Fen if digits => text.parse().ok().map(|n| Value::Fen(Fen::new(n))),
         Unit::Years | Unit::Months | Unit::Days if digits => text.parse().ok().map(Value::Count),
+        Unit::Points if digits => text.parse().ok().filter(|&n: &u8| n <= 100).map(Value::Points),
         Unit::Regime => ReviewRegime::parse(text).ok().map(Value::Regime),
         _ => None,
     }
@@ -471,6 +493,7 @@ mod tests {
             version(P::BlacklistTermMonths, "36", date(2023, 10, 1), None),
             version(P::BlacklistEarlyRemovalMonths, "12", date(2023, 10, 1), None),
             version(P::EngineerRegistrationValidityYears, "5", date(2019, 1, 25), None),
+            version(P::ExamTheoryPassMark, "80", thirty, None),
         ]
     }
 
@@ -483,7 +506,7 @@ mod tests {
         assert_string_enum!(RuleParameter, "invalid_rule_parameter");
         assert_string_enum!(ReviewRegime, "invalid_review_regime");
         for &p in RuleParameter::ALL {
-            assert!(["bp", "fen", "years", "months", "days", "regime"].contains(&p.unit()));
+            assert!(["bp", "fen", "years", "months", "days", "points", "regime"].contains(&p.unit()));
             assert!(p.clause().contains('号'), "{p}");
             let suffix = p.as_str().rsplit('_').next().unwrap();
             if ["bp", "fen", "years", "months", "days"].contains(&suffix) {
@@ -491,6 +514,7 @@ mod tests {
             }
         }
         assert_eq!(P::CertificateReviewRegime.unit(), "regime");
+        assert_eq!(P::ExamTheoryPassMark.unit(), "points");
     }
 
     #[test]
@@ -544,6 +568,27 @@ mod tests {
         assert_eq!(book.count(P::CertificateReviewWindowDays, day).unwrap().value, 60);
         assert_eq!(book.count(P::CertificateValidityYears, day).unwrap().value, 6);
         assert_eq!(book.count(P::EngineerRegistrationValidityYears, day).unwrap().value, 5);
+        let mark = book.points(P::ExamTheoryPassMark, day).unwrap();
+        assert_eq!(mark.value, 80);
+        assert_eq!(mark.version, "exam_theory_pass_mark@2010-07-01");
+        assert!(book.points(P::ExamTheoryPassMark, date(2010, 6, 30)).is_err());
+    }
+
+    #[test]
+    fn points_are_whole_marks_out_of_100() {
+        let day = date(2020, 1, 1);
+        let mark = |text: &str| {
+            RuleBook::new(vec![version(P::ExamTheoryPassMark, text, day, None)])
+                .map(|book| book.points(P::ExamTheoryPassMark, day).unwrap().value)
+                .map_err(|e| e.code())
+        };
+        assert_eq!(mark("0"), Ok(0));
+        assert_eq!(mark("80"), Ok(80));
+        assert_eq!(mark("100"), Ok(100));
+        assert_eq!(mark("0100"), Ok(100));
+        for bad in ["101", "255", "256", "", "-1", "+80", " 80", "80.0", "eighty"] {
+            assert_eq!(mark(bad), Err("invalid_rule_value"), "{bad:?}");
+        }
     }
 
     #[test]
@@ -556,6 +601,8 @@ mod tests {
         assert!(book.basis_points(P::MinCoverPerPersonFen, day).is_err());
         assert!(book.count(P::PreventionFundCapBp, day).is_err());
         assert!(book.count(P::CertificateReviewRegime, day).is_err());
+        assert!(book.count(P::ExamTheoryPassMark, day).is_err());
+        assert!(book.points(P::EngineerRegistrationValidityYears, day).is_err());
         // Reported as a wrong unit even on a date where nothing is in force.
         assert!(matches!(book.fen(P::BlacklistTermMonths, date(2000, 1, 1)), Err(RuleError::WrongUnit { .. })));
     }

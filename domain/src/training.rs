@@ -20,8 +20,8 @@ pub const CLAUSE: &str = "豫安委〔2017〕17号 五(一)";
 pub const MAX_SCORE: u8 = 100;
 
 /// The usual pass mark of each exam part, 80 out of 100 (special-operation exams under
-/// 总局令第30号). [`passed`] takes the mark as a parameter; callers pass this value until the
-/// mark becomes a rule parameter of the [`crate::RuleBook`] (`exam_pass_mark`, not yet seeded).
+/// 总局令第30号). The platform reads the mark in force on the exam date from the rule book
+/// (`exam_theory_pass_mark`); this constant is the seeded value, used by tests.
 pub const DEFAULT_PASS_MARK: u8 = 80;
 
 /// Basis points in 100%.

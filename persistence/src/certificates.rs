@@ -80,8 +80,9 @@ impl TryFrom<CertificateRow> for Certificate {
     }
 }
 
-/// Stores a certificate; a number already issued in the category is
-/// [`StoreError::Duplicate`].
+/// Stores a certificate; a number with a current (unrevoked) certificate in
+/// the category is [`StoreError::Duplicate`]. After a revocation the same
+/// number may be issued again in the category.
 pub fn insert(conn: &mut DbConnection, new: &NewCertificate, now: DateTime<Utc>) -> StoreResult<Certificate> {
     let row = CertificateRow {
         id: Uuid::now_v7().to_string(),
@@ -110,7 +111,8 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Certificate
     row.map(Certificate::try_from).transpose()
 }
 
-/// Every certificate with this number (one per category), oldest first.
+/// Every certificate with this number (at most one current per category),
+/// oldest first.
 pub fn with_number(conn: &mut DbConnection, number: &CertificateNumber) -> StoreResult<Vec<Certificate>> {
     let rows: Vec<CertificateRow> = with_conn!(conn, c => certificates::table
         .filter(certificates::number.eq(number.as_str()))
@@ -246,4 +248,38 @@ pub fn facts(conn: &mut DbConnection, certificate: &Certificate) -> StoreResult<
             .collect(),
         work: work.into_iter().map(|(from, to)| WorkPeriod { from, to }).collect(),
     })
+}
+
+/// Every review of a certificate, in application order.
+pub fn reviews_of(conn: &mut DbConnection, certificate_id: Uuid) -> StoreResult<Vec<Review>> {
+    let key = certificate_id.to_string();
+    let rows: Vec<(String, NaiveDate, NaiveDate, bool, String)> = with_conn!(conn, c => certificate_reviews::table
+        .filter(certificate_reviews::certificate_id.eq(&key))
+        .select((
+            certificate_reviews::id,
+            certificate_reviews::applied_on,
+            certificate_reviews::due_on,
+            certificate_reviews::passed,
+            certificate_reviews::failures,
+        ))
+        .order((certificate_reviews::applied_on, certificate_reviews::id))
+        .load(c))?;
+    rows.into_iter()
+        .map(|(id, applied_on, due_on, passed, failures)| {
+            let corrupt = |what: &str| StoreError::Corrupt(format!("certificate_reviews.{what} of {id}"));
+            let names: Vec<String> = serde_json::from_str(&failures).map_err(|_| corrupt("failures"))?;
+            let failures = names
+                .iter()
+                .map(|n| ReviewFailure::parse(n).map_err(|_| corrupt("failures")))
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(Review {
+                id: Uuid::parse_str(&id).map_err(|_| corrupt("id"))?,
+                certificate_id,
+                applied_on,
+                due_on,
+                passed,
+                failures,
+            })
+        })
+        .collect()
 }

@@ -31,6 +31,7 @@ pub mod audit;
 pub mod certificates;
 pub mod clients;
 pub mod db;
+pub mod engineers;
 mod error;
 pub mod expenditures;
 pub mod idempotency;
@@ -44,6 +45,7 @@ pub mod regions;
 pub mod rules;
 pub mod schema;
 pub mod seed;
+pub mod training;
 
 pub use db::{build_pool, Backend, DbConnection, DbPool, PoolOptions, PooledConnection};
 pub use error::{StoreError, StoreResult};

@@ -177,6 +177,18 @@ pub fn employments_of(conn: &mut DbConnection, person_id: Uuid) -> StoreResult<V
     rows.into_iter().map(Employment::try_from).collect()
 }
 
+/// Every employment at an organisation, oldest first (from_date, id): its
+/// staff for the engineer staffing verdict (四(一)).
+pub fn staff_of(conn: &mut DbConnection, organization_id: Uuid) -> StoreResult<Vec<Employment>> {
+    let key = organization_id.to_string();
+    let rows: Vec<EmploymentRow> = with_conn!(conn, c => employments::table
+        .filter(employments::organization_id.eq(&key))
+        .select(EmploymentRow::as_select())
+        .order((employments::from_date, employments::id))
+        .load(c))?;
+    rows.into_iter().map(Employment::try_from).collect()
+}
+
 /// Whether `organization_id` employs `person_id` on `on`: the employer sees
 /// its staff's identity numbers whole.
 pub fn employs(conn: &mut DbConnection, organization_id: Uuid, person_id: Uuid, on: NaiveDate) -> StoreResult<bool> {

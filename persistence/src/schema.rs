@@ -265,10 +265,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    exam_results (id) {
+        id -> Text,
+        institution_id -> Text,
+        person_id -> Text,
+        category -> Text,
+        exam_on -> Date,
+        theory_score -> Integer,
+        practical_score -> Nullable<Integer>,
+        passed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pass_rate_publications (period) {
+        period -> Text,
+        published_at -> Timestamp,
+        published_by -> Text,
+    }
+}
+
+diesel::table! {
+    engineers (id) {
+        id -> Text,
+        person_id -> Text,
+        level -> Text,
+        category -> Text,
+        registration_number -> Text,
+        registered_on -> Date,
+        valid_until -> Date,
+        validity_rule_version -> Text,
+        employer_id -> Text,
+        continuing_education_hours -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_code));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
 diesel::joinable!(premium_postings -> insurance_policies (policy_id));
+diesel::joinable!(exam_results -> organizations (institution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -292,4 +331,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_work_periods,
     certificate_violations,
     certificate_reviews,
+    exam_results,
+    pass_rate_publications,
+    engineers,
 );
