@@ -84,6 +84,18 @@ impl ApiError {
         ApiError::validation(vec![FieldError { field: field.to_owned(), code, message: message.into() }])
     }
 
+    /// A rule lookup for a date the request chose: no version in force on
+    /// that date is the caller's 422 on `field` (`rule_not_in_force`); a
+    /// wrong-unit lookup is the platform's own fault (500).
+    pub fn rule(field: &str, error: domain::rules::RuleError) -> ApiError {
+        match error {
+            domain::rules::RuleError::NotInForce { .. } => {
+                ApiError::invalid_field(field, error.code(), error.to_string())
+            }
+            other => ApiError::internal(other),
+        }
+    }
+
     /// 405 naming the methods the path does accept.
     pub fn method_not_allowed(allow: &str) -> ApiError {
         ApiError {

@@ -40,6 +40,13 @@ impl Scope {
     pub fn new(principal: String, key: String, operation: &'static str, body: &Value) -> Scope {
         Scope { principal, key, operation, request_hash: request_hash(body) }
     }
+
+    /// The scope of a write to the object `id` named in the path: the same
+    /// key and body sent to another object is another request (409
+    /// `idempotency_conflict`), never a replay of the first object's answer.
+    pub fn on_object(principal: String, key: String, operation: &'static str, id: uuid::Uuid, body: &Value) -> Scope {
+        Scope::new(principal, key, operation, &serde_json::json!({"object": id, "body": body}))
+    }
 }
 
 /// The `Idempotency-Key` header: 1–200 visible ASCII characters.

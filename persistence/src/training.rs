@@ -140,13 +140,14 @@ pub fn insert_all(conn: &mut DbConnection, rows: &[NewExamRecord], now: DateTime
     Ok(records)
 }
 
-/// Whether the person passed an exam of this institution in this category,
-/// on any date.
+/// Whether the person passed an exam of this institution in this category
+/// on or before `on_or_before` (a certificate cannot predate its exam).
 pub fn has_passed(
     conn: &mut DbConnection,
     institution_id: Uuid,
     person_id: Uuid,
     category: WorkCategory,
+    on_or_before: NaiveDate,
 ) -> StoreResult<bool> {
     let institution = institution_id.to_string();
     let person = person_id.to_string();
@@ -155,7 +156,8 @@ pub fn has_passed(
                 .filter(exam_results::institution_id.eq(&institution))
                 .filter(exam_results::person_id.eq(&person))
                 .filter(exam_results::category.eq(category.as_str()))
-                .filter(exam_results::passed.eq(true)),
+                .filter(exam_results::passed.eq(true))
+                .filter(exam_results::exam_on.le(on_or_before)),
         ))
         .get_result::<bool>(c))?)
 }
@@ -272,6 +274,20 @@ pub fn publication(conn: &mut DbConnection, period: Period) -> StoreResult<Optio
         .first(c)
         .optional())?;
     row.map(Publication::try_from).transpose()
+}
+
+/// Orders result writes and publications (五(一): published figures never
+/// change): PostgreSQL takes `SHARE` on `pass_rate_publications` until the
+/// transaction ends, which a concurrent publication's insert (`ROW
+/// EXCLUSIVE`) waits for, and which waits for a publication in flight, so a
+/// batch checked against the publications commits before any new one, or
+/// sees it. SQLite transactions are already serialised by `BEGIN IMMEDIATE`.
+/// Call before [`published_among`] in the transaction that stores results.
+pub fn lock_publications(conn: &mut DbConnection) -> StoreResult<()> {
+    if let DbConnection::Postgres(c) = conn {
+        diesel::sql_query("LOCK TABLE pass_rate_publications IN SHARE MODE").execute(c)?;
+    }
+    Ok(())
 }
 
 /// Records the publication of `period`; a period already published is

@@ -9,25 +9,45 @@
 //! exists); and an object named in a *body* that the caller may not see is
 //! answered exactly like one that does not exist (422 `unknown_…`).
 //!
-//! The fixtures (all registered by an admin):
+//! The fixtures (all registered by an admin unless said otherwise):
 //!
 //! * enterprise A — mining, 410100 (郑州), phone 13812345678, with an
 //!   enterprise client; the insured of policy A; an accident recorded by the
-//!   410100 regulator;
+//!   410100 regulator; the employer of person P and of engineer E;
 //! * enterprise B — mining, 410300 (洛阳), with an enterprise client;
 //! * insurer A and insurer B — both 410100, each with an insurer client;
 //!   insurer A wrote policy A and posted premiums on it (its 2025 fund);
-//! * agency A and agency B — technical service agencies in 410100, each with
-//!   an agency client;
+//! * agency A — a technical service agency in 410100, and agency B — a
+//!   training institution in 410100, each with an agency client (the agency
+//!   role acts for both kinds; only a training institution posts exam
+//!   results and issues certificates);
+//! * person P — employed by enterprise A from 2020-01-01 with no end;
+//!   holder of certificate C (electrical, issued 2024-01-10 by the 410100
+//!   regulator); passed agency B's welding exam on 2026-03-15, so agency B
+//!   may issue P a welding certificate; registered as engineer E (employer
+//!   enterprise A, by the 410100 regulator);
+//! * the 2026H1 pass rates, published by the province regulator after P's
+//!   exam;
 //! * regulators of 410100, 410300 and the province (410000), an admin and a
 //!   portal client.
 //!
 //! The `_a` callers own the fixtures a row's `object` names (the organisation
-//! itself; for a policy its insurer and the insured enterprise); the `_b`
-//! callers are another one of the same kind. Every fixture has its own phone
-//! number, so that a caller's own number is told apart from somebody else's:
-//! across the whole run no response may carry the full number of an
-//! organisation the caller is neither, nor an admin, nor a regulator of.
+//! itself; for a policy its insurer and the insured enterprise; for P, C and
+//! E the employer, enterprise A); the `_b` callers are another one of the
+//! same kind. Writes that cannot happen twice on one object (a revocation, a
+//! passed review) run on a certificate issued for that one cell
+//! ([`Object::FreshCertificate`]); other writes name fresh persons, numbers
+//! and periods from the cell's counter.
+//!
+//! Personal data, checked on the raw bytes of every response of the run:
+//! every fixture organisation has its own phone number, so that a caller's
+//! own number is told apart from somebody else's, and no response may carry
+//! the full number of an organisation the caller is neither, nor an admin,
+//! nor a regulator of. No response may carry P's full identity number (18
+//! characters, also inside certificate number `T…`) to a caller other than an
+//! admin, a regulator of 410100 or the province, or P's employer, enterprise
+//! A — unless the caller sent
+//! that number in its own request body (a write naming P echoes it back).
 
 use std::collections::BTreeSet;
 
@@ -36,7 +56,9 @@ use e2e::{credit_code, Client, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use self::Object::{AgencyA, EnterpriseA, InsurerA, Nothing, PolicyA};
+use self::Object::{
+    AgencyA, CertificateC, EngineerE, EnterpriseA, FreshCertificate, InsurerA, Nothing, PersonP, PolicyA,
+};
 
 /// The callers, in the column order of every row.
 const ROLES: [&str; 12] = [
@@ -60,7 +82,8 @@ const ROLES: [&str; 12] = [
 enum Object {
     /// A collection or a reference operation: no fixture is named.
     Nothing,
-    /// Enterprise A (410100): `{id}`, `{credit_code}`, or `enterprise_id` in the body.
+    /// Enterprise A (410100): `{id}`, `{credit_code}`, or `enterprise_id` /
+    /// `employer_id` in the body.
     EnterpriseA,
     /// Insurer A (410100): `{id}` / `{insurer_id}`.
     InsurerA,
@@ -68,6 +91,17 @@ enum Object {
     AgencyA,
     /// Policy A, written by insurer A for enterprise A: `{id}`, or its number in the body.
     PolicyA,
+    /// Person P, employed by enterprise A: `{id}`.
+    PersonP,
+    /// Certificate C of person P, issued in 410100 by its regulator: `{id}`;
+    /// in a query, `{number}` and `{holder}` are its number and P's name.
+    CertificateC,
+    /// A certificate issued in 410100 by its regulator to a fresh holder
+    /// (first review due 2026-03-01, window from 2025-12-31) just before the
+    /// cell's request: `{id}`. For writes that succeed once per certificate.
+    FreshCertificate,
+    /// Engineer registration E of person P with enterprise A: `{id}`.
+    EngineerE,
 }
 
 /// One operation and what every caller must get.
@@ -110,11 +144,62 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/certificates", query: "", object: Nothing,
+        why: "admins and regulators of the issuing region 410100 (410300: outside_jurisdiction 403), and a training \
+              institution for a candidate who passed its exam: agency B issues P's welding certificate; agency A, a \
+              technical service agency, 403 like every other role",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 201), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/certificates/{id}", query: "", object: CertificateC,
+        why: "admins, every regulator and the holder's current employer whole, portals masked; the recording training \
+              institution masked too, but C was issued by a regulator, so agency B gets 404 with the rest",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/certificates/{id}/reviews", query: "", object: FreshCertificate,
+        why: "the issuing authority only: admins and regulators covering 410100 (410300: outside_jurisdiction 403, \
+              every regulator may read it anyway); a passed review applied 2026-02-01, inside the window of the \
+              review due 2026-03-01, on a certificate of the cell's own, since a second one would be outside_review_window",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/certificates/{id}/revocation", query: "", object: FreshCertificate,
+        why: "the issuing authority only: admins and regulators covering 410100 (410300: outside_jurisdiction 403); \
+              a certificate of the cell's own, since revoking twice is already_revoked",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 403),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/certificates/{id}/status", query: "", object: CertificateC,
+        why: "whoever may see the certificate, as GET certificates/{id}",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/certificates/{id}/violations", query: "", object: CertificateC,
+        why: "the issuing authority only: admins and regulators covering 410100 (410300: outside_jurisdiction 403)",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/certificates/{id}/work-periods", query: "", object: CertificateC,
+        why: "the issuing authority only: admins and regulators covering 410100 (410300: outside_jurisdiction 403)",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "POST", path: "/api/v1/clients", query: "", object: Nothing,
         why: "admins only",
         expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
                  ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engineers", query: "", object: EnterpriseA,
+        why: "admins and regulators; an employer outside the regulator's jurisdiction is unknown_organization (422)",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 422),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/engineers/{id}", query: "", object: EngineerE,
+        why: "admins, every regulator and the employer whole, portals masked; 404 for the rest",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/insurance/policies", query: "", object: Nothing,
         why: "admins all, regulators their jurisdiction, insurers what they wrote, enterprises their own; agencies and portals never",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -185,14 +270,53 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/employments", query: "", object: EnterpriseA,
+        why: "full sight only: admins, regulators of its jurisdiction, the enterprise itself; 404 for who cannot see it, \
+              403 for portals (masked sight)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/organizations/{id}/employments", query: "", object: EnterpriseA,
+        why: "provincial systems only: admins, regulators of its jurisdiction (404 outside); organisations never record \
+              their own staff (they would gain sight of anyone they name), so 403 like portals",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/organizations/{id}/insurance-coverage", query: "", object: EnterpriseA,
         why: "lists policy A in full, so as its readers: admins, regulators of its jurisdiction, the enterprise itself; \
               portals may read no policy (GET policies/{id} is 404 for them), so 404",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/staffing-compliance", query: "", object: EnterpriseA,
+        why: "full sight only: admins, regulators of its jurisdiction, the enterprise itself; 404 for who cannot see it, \
+              403 for portals (masked sight)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/persons/{id}", query: "", object: PersonP,
+        why: "admins and every regulator whole, the current employer (enterprise A) whole, portals masked; 404 for the rest, \
+              agency B included although P passed its exam",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/certificates", query: "number={number}&name={holder}", object: CertificateC,
+        why: "the public check by number and name: no security, holder and number masked",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/certificates/attestation", query: "number={number}&name={holder}", object: CertificateC,
+        why: "the signed public check: no security, holder and number masked",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/public/organizations/{credit_code}", query: "", object: EnterpriseA,
         why: "the public card: no security, nothing personal",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/training/pass-rates", query: "period=2026H1", object: Nothing,
+        why: "published pass rates: no security (2026H1 is published in the fixtures; unpublished would be 404)",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
@@ -206,6 +330,27 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/staffing-compliance", query: "", object: Nothing,
+        why: "admins and regulators (filtered to their jurisdiction)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/training/exam-results", query: "", object: Nothing,
+        why: "agencies that are training institutions only: agency B; agency A, a technical service agency, 403 like \
+              every other role",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 201), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/training/pass-rate-publications", query: "", object: Nothing,
+        why: "admins and the provincial regulator only; city regulators 403; a fresh ended half-year per cell",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/training/pass-rates", query: "period=2026H1", object: Nothing,
+        why: "admins and regulators, any period",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "GET", path: "/health/live", query: "", object: Nothing,
         why: "probe, no security",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -298,7 +443,41 @@ async fn register(app: &TestApp, seed: u32, kind: &str, region: &'static str, ph
     Org { id: id_of(&created), credit_code: credit_code(seed), region, phone }
 }
 
+/// A valid resident identity number (GB 11643-1999) for `seed`, distinct per
+/// seed: a Zhengzhou address code, a birth date from 1970 on and a sequence
+/// number from the seed, and the check character.
+fn resident_id(seed: u32) -> String {
+    let birth = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("date") + chrono::Days::new(u64::from(seed % 5_000));
+    let first17 = format!("410102{}{:03}", birth.format("%Y%m%d"), seed / 5_000 % 1_000);
+    let check = domain::resident_id::check_character(&first17).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+/// A person named in a write: identity number and name.
+fn person(seed: u32) -> Value {
+    json!({"resident_id": resident_id(seed), "name": format!("矩阵持证人{seed}")})
+}
+
+/// Seeds (+ the cell's counter) of the persons the rows' bodies name: apart
+/// from P's and from [`FRESH_HOLDER`].
+const BODY_PERSON: u32 = 10_000;
+/// Seeds (+ the cell's counter) of the holders of fresh certificates.
+const FRESH_HOLDER: u32 = 20_000;
+
 const POLICY_A: &str = "MATRIX-PA-1";
+/// Person P: seed of the identity number, and name.
+const P_SEED: u32 = 1;
+const P_NAME: &str = "王建国";
+/// The category P passed at agency B (C is electrical).
+const P_EXAM_CATEGORY: &str = "welding_cutting";
+
+/// Person P and what names P.
+struct PersonFixtures {
+    id: String,
+    resident_id: String,
+    certificate_c: String,
+    engineer_e: String,
+}
 
 /// The fixtures and a credential for every role but `anonymous`.
 struct World {
@@ -309,8 +488,16 @@ struct World {
     agency_a: Org,
     agency_b: Org,
     policy_a: String,
+    p: PersonFixtures,
     /// By column of [`ROLES`]; `None` for `anonymous`.
     callers: Vec<Option<Client>>,
+}
+
+/// `POST path` as `token` for a fixture; panics unless it answers 201.
+async fn setup_post(app: &TestApp, token: &str, what: &str, path: &str, key: Option<&str>, body: &Value) -> Value {
+    let (status, answer) = status_json(post(app, token, path, key, body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{what} fixture: {answer}");
+    answer
 }
 
 impl World {
@@ -320,7 +507,7 @@ impl World {
         let insurer_a = register(app, 3, "insurer", "410100", "13700000003").await;
         let insurer_b = register(app, 4, "insurer", "410100", "13700000004").await;
         let agency_a = register(app, 5, "technical_service_agency", "410100", "13700000005").await;
-        let agency_b = register(app, 6, "technical_service_agency", "410100", "13700000006").await;
+        let agency_b = register(app, 6, "training_institution", "410100", "13700000006").await;
 
         let mut callers = Vec::with_capacity(ROLES.len());
         for role in ROLES {
@@ -361,7 +548,71 @@ impl World {
             status_json(post(app, &token("regulator_410100"), "/api/v1/accidents", None, &accident).await).await;
         assert_eq!(status, StatusCode::CREATED, "accident fixture: {recorded}");
 
-        World { enterprise_a, enterprise_b, insurer_a, insurer_b, agency_a, agency_b, policy_a, callers }
+        // Person P: employed by enterprise A, certificate C, an exam passed at
+        // agency B before 2026H1 is published, and engineer registration E.
+        let p_person = json!({"resident_id": resident_id(P_SEED), "name": P_NAME});
+        let employed = setup_post(
+            app,
+            app.admin_token(),
+            "employment of P",
+            &format!("/api/v1/organizations/{}/employments", enterprise_a.id),
+            None,
+            &json!({"person": p_person, "position": "电工", "safety_head": false, "from": "2020-01-01", "to": null}),
+        )
+        .await;
+        let p_id = employed["person"]["id"].as_str().expect("person id").to_owned();
+        let certificate = setup_post(
+            app,
+            &token("regulator_410100"),
+            "certificate C",
+            "/api/v1/certificates",
+            None,
+            &certificate_body(&p_person, "electrical", "2024-01-10"),
+        )
+        .await;
+        let exam = json!({"items": [{
+            "candidate": p_person,
+            "category": P_EXAM_CATEGORY,
+            "exam_on": "2026-03-15",
+            "theory_score": 92,
+            "practical_score": 88,
+        }]});
+        let receipt = setup_post(
+            app,
+            &token("agency_b"),
+            "exam pass of P",
+            "/api/v1/training/exam-results",
+            Some("matrix-exam"),
+            &exam,
+        )
+        .await;
+        assert_eq!(receipt["passed"], 1, "P's exam must be a pass: {receipt}");
+        setup_post(
+            app,
+            &token("regulator_410000"),
+            "publication of 2026H1",
+            "/api/v1/training/pass-rate-publications",
+            None,
+            &json!({"period": "2026H1"}),
+        )
+        .await;
+        let engineer = setup_post(
+            app,
+            &token("regulator_410100"),
+            "engineer E",
+            "/api/v1/engineers",
+            None,
+            &engineer_body(&p_person, "MATRIX-E-P", &enterprise_a.id),
+        )
+        .await;
+        let p = PersonFixtures {
+            id: p_id,
+            resident_id: resident_id(P_SEED),
+            certificate_c: id_of(&certificate),
+            engineer_e: id_of(&engineer),
+        };
+
+        World { enterprise_a, enterprise_b, insurer_a, insurer_b, agency_a, agency_b, policy_a, p, callers }
     }
 
     fn orgs(&self) -> [&Org; 6] {
@@ -393,38 +644,70 @@ impl World {
         }
     }
 
+    /// Whether `role` may see P's identity number whole (`api::people::person_sight`):
+    /// admins, regulators whose jurisdiction covers P (P works for enterprise A in
+    /// 410100 and holds certificates issued there: not 410300), and P's current employer.
+    fn may_see_p(&self, role: &str) -> bool {
+        matches!(role, "admin" | "regulator_410100" | "regulator_410000")
+            || self.own_org(role).is_some_and(|own| own.id == self.enterprise_a.id)
+    }
+
     fn object_id(&self, object: Object) -> Option<&str> {
         match object {
-            Nothing => None,
+            Nothing | FreshCertificate => None,
             EnterpriseA => Some(&self.enterprise_a.id),
             InsurerA => Some(&self.insurer_a.id),
             AgencyA => Some(&self.agency_a.id),
             PolicyA => Some(&self.policy_a),
+            PersonP => Some(&self.p.id),
+            CertificateC => Some(&self.p.certificate_c),
+            EngineerE => Some(&self.p.engineer_e),
         }
     }
 
-    /// The concrete path of a row: the row's object for `{id}` and
-    /// `{insurer_id}`, its credit code for `{credit_code}`, 2025 for `{year}`.
-    fn path(&self, row: &Row) -> Result<String, String> {
+    /// The concrete path of a row: the row's object (or `fresh`, the cell's
+    /// own certificate) for `{id}` and `{insurer_id}`, its credit code for
+    /// `{credit_code}`, 2025 for `{year}`; in the query, C's number and P's
+    /// name for `{number}` and `{holder}`.
+    fn path(&self, row: &Row, fresh: Option<&str>) -> Result<String, String> {
         let mut path = row.path.to_owned();
-        if let Some(id) = self.object_id(row.object) {
+        if let Some(id) = fresh.or(self.object_id(row.object)) {
             path = path.replace("{id}", id).replace("{insurer_id}", id);
         }
         if row.object == EnterpriseA {
             path = path.replace("{credit_code}", &self.enterprise_a.credit_code);
         }
         path = path.replace("{year}", "2025");
-        if path.contains('{') {
-            return Err(format!("path parameters left unfilled for object {:?}: {path}", row.object));
+        let mut query = row.query.to_owned();
+        if row.object == CertificateC {
+            query = query
+                .replace("{number}", &format!("T{}", self.p.resident_id))
+                .replace("{holder}", &percent_encoded(P_NAME));
         }
-        if !row.query.is_empty() {
-            path = format!("{path}?{}", row.query);
+        if path.contains('{') || query.contains('{') {
+            return Err(format!("parameters left unfilled for object {:?}: {path}?{query}", row.object));
+        }
+        if !query.is_empty() {
+            path = format!("{path}?{query}");
         }
         Ok(path)
     }
 
+    /// A certificate issued in 410100 by its regulator to a fresh holder on
+    /// 2023-03-01, for one cell's write; its id.
+    async fn fresh_certificate(&self, app: &TestApp, n: u32) -> Result<String, String> {
+        let regulator = ROLES.iter().position(|r| *r == "regulator_410100").expect("role");
+        let token = &self.callers[regulator].as_ref().expect("credential").token;
+        let body = certificate_body(&person(FRESH_HOLDER + n), "electrical", "2023-03-01");
+        let (status, issued) = status_json(post(app, token, "/api/v1/certificates", None, &body).await).await;
+        if status != StatusCode::CREATED {
+            return Err(format!("fresh certificate not issued: {status} {issued}"));
+        }
+        issued["id"].as_str().map(str::to_owned).ok_or_else(|| format!("fresh certificate without id: {issued}"))
+    }
+
     /// A body valid for the operation (for a role allowed to call it); `n`
-    /// makes credit codes, numbers and references fresh.
+    /// makes credit codes, numbers, persons and references fresh.
     fn body(&self, row: &Row, column: usize, n: u32) -> Result<Option<Value>, String> {
         if row.method == "GET" {
             return Ok(None);
@@ -437,7 +720,29 @@ impl World {
                 let client = self.callers[column].as_ref().or(self.callers[portal].as_ref()).expect("portal");
                 json!({"grant_type": "client_credentials", "client_id": client.id, "client_secret": client.secret})
             }
+            ("POST", "/api/v1/certificates") => {
+                if ROLES[column].starts_with("agency") {
+                    // What a training institution issues: P, in the category P passed at agency B.
+                    let p = json!({"resident_id": self.p.resident_id, "name": P_NAME});
+                    certificate_body(&p, P_EXAM_CATEGORY, "2026-04-01")
+                } else {
+                    certificate_body(&person(BODY_PERSON + n), "electrical", "2024-06-01")
+                }
+            }
+            ("POST", "/api/v1/certificates/{id}/reviews") => {
+                json!({"applied_on": "2026-02-01", "outcome": "passed", "failures": []})
+            }
+            ("POST", "/api/v1/certificates/{id}/revocation") => {
+                json!({"reason": format!("矩阵测试吊销 {n}"), "obtained_by_fraud": false})
+            }
+            ("POST", "/api/v1/certificates/{id}/violations") => {
+                json!({"occurred_on": "2025-05-01", "serious": false, "administrative_penalty": false})
+            }
+            ("POST", "/api/v1/certificates/{id}/work-periods") => json!({"from": "2020-01-01", "to": null}),
             ("POST", "/api/v1/clients") => json!({"name": format!("矩阵门户客户端{n}"), "role": "portal"}),
+            ("POST", "/api/v1/engineers") => {
+                engineer_body(&person(BODY_PERSON + n), &format!("MATRIX-E-{n}"), &self.enterprise_a.id)
+            }
             ("POST", "/api/v1/insurance/policies") => {
                 policy(&format!("MATRIX-P-{n}"), &self.enterprise_a.id, "2025-04-01", "2026-03-31")
             }
@@ -463,6 +768,23 @@ impl World {
                 "legal_representative": "李四",
             }),
             ("PATCH", "/api/v1/organizations/{id}") => json!({"address": format!("郑州市金水区花园路 {n} 号")}),
+            ("POST", "/api/v1/organizations/{id}/employments") => json!({
+                "person": person(BODY_PERSON + n),
+                "position": "安全员",
+                "safety_head": false,
+                "from": "2025-01-01",
+                "to": null,
+            }),
+            ("POST", "/api/v1/training/exam-results") => json!({"items": [{
+                // 2026H2: not published, unlike 2026H1.
+                "candidate": person(BODY_PERSON + n),
+                "category": "electrical",
+                "exam_on": "2026-07-01",
+                "theory_score": 85,
+                "practical_score": 90,
+            }]}),
+            // An ended half-year, distinct for cells up to 24 apart, never 2026H1.
+            ("POST", "/api/v1/training/pass-rate-publications") => json!({"period": format!("{}H2", 2025 - n % 25)}),
             (method, path) => return Err(format!("no valid body known for {method} {path}: add one to the matrix")),
         };
         Ok(Some(body))
@@ -480,9 +802,40 @@ fn accident(enterprise_id: &str) -> Value {
     })
 }
 
+/// A certificate for `holder` (a person body), numbered after its identity number, issued in 410100.
+fn certificate_body(holder: &Value, category: &str, issued_on: &str) -> Value {
+    let number = format!("T{}", holder["resident_id"].as_str().expect("resident_id"));
+    json!({"holder": holder, "number": number, "category": category, "issuing_region": "410100", "issued_on": issued_on})
+}
+
+/// A registration of `person` as an engineer of `employer_id`.
+fn engineer_body(person: &Value, registration_number: &str, employer_id: &str) -> Value {
+    json!({
+        "person": person,
+        "level": "intermediate",
+        "category": "metal_nonmetal_mine",
+        "registration_number": registration_number,
+        "registered_on": "2025-03-01",
+        "employer_id": employer_id,
+        "continuing_education_hours": 24,
+    })
+}
+
+/// `text` as a query value: every byte but the unreserved ones percent-encoded.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Operations that require an `Idempotency-Key`.
 fn needs_idempotency_key(row: &Row) -> bool {
-    row.path.ends_with("/premium-postings") || row.path.ends_with("/expenditures")
+    row.path.ends_with("/premium-postings")
+        || row.path.ends_with("/expenditures")
+        || row.path.ends_with("/exam-results")
 }
 
 /// The current ETag of an organisation, as the admin sees it.
@@ -492,9 +845,21 @@ async fn current_etag(app: &TestApp, path: &str) -> String {
     response.headers()["etag"].to_str().expect("ETag").to_owned()
 }
 
-/// Sends one cell's request; `(status, raw body)`.
-async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) -> Result<(u16, Vec<u8>), String> {
-    let path = world.path(row)?;
+/// One cell's answer.
+struct Answer {
+    status: u16,
+    bytes: Vec<u8>,
+    /// The request body sent, as JSON text (empty without one).
+    sent: String,
+}
+
+/// Sends one cell's request.
+async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) -> Result<Answer, String> {
+    let fresh = match row.object {
+        FreshCertificate => Some(world.fresh_certificate(app, n).await?),
+        _ => None,
+    };
+    let path = world.path(row, fresh.as_deref())?;
     let body = world.body(row, column, n)?;
     let method = Method::from_bytes(row.method.as_bytes()).map_err(|e| e.to_string())?;
     let mut request = app.http.request(method, app.url(&path));
@@ -507,13 +872,14 @@ async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) ->
     if row.method == "PATCH" {
         request = request.header("If-Match", current_etag(app, &path).await);
     }
+    let sent = body.as_ref().map(Value::to_string).unwrap_or_default();
     if let Some(body) = body {
         request = request.json(&body);
     }
     let response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
     let status = response.status().as_u16();
     let bytes = response.bytes().await.map_err(|e| format!("body unreadable: {e}"))?;
-    Ok((status, bytes.to_vec()))
+    Ok(Answer { status, bytes: bytes.to_vec(), sent })
 }
 
 fn snippet(bytes: &[u8]) -> String {
@@ -539,7 +905,7 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
     for row in TABLE {
         for (column, &(role, expected)) in row.expect.iter().enumerate() {
             n += 1;
-            let (status, bytes) = match call(&app, &world, row, column, n).await {
+            let Answer { status, bytes, sent } = match call(&app, &world, row, column, n).await {
                 Ok(answer) => answer,
                 Err(problem) => {
                     mismatches.push(format!("{role:<17} {} {}: {problem}", row.method, row.path));
@@ -567,6 +933,16 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
                     ));
                 }
             }
+            let p_number = world.p.resident_id.as_bytes();
+            if !world.may_see_p(role) && !sent.contains(&world.p.resident_id) && contains(&bytes, p_number) {
+                leaks.push(format!(
+                    "{role:<17} {} {} ({status}): the full identity number {} of person P — {}",
+                    row.method,
+                    row.path,
+                    world.p.resident_id,
+                    snippet(&bytes)
+                ));
+            }
         }
     }
     let cells = TABLE.len() * ROLES.len();
@@ -575,7 +951,7 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
         report.push(format!("{} of {cells} cells differ from the table:\n{}", mismatches.len(), mismatches.join("\n")));
     }
     if !leaks.is_empty() {
-        report.push(format!("{} responses leak a full phone number:\n{}", leaks.len(), leaks.join("\n")));
+        report.push(format!("{} responses leak personal data:\n{}", leaks.len(), leaks.join("\n")));
     }
     assert!(report.is_empty(), "{} operations × {} roles\n{}", TABLE.len(), ROLES.len(), report.join("\n\n"));
 }

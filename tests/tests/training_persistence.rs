@@ -134,11 +134,19 @@ fn exam_results_are_stored_once_per_natural_key() {
     let twice_in_batch = training::insert_all(&mut conn, &[unknown.clone(), unknown.clone()], Utc::now());
     assert!(matches!(twice_in_batch, Err(StoreError::Duplicate(_))), "{twice_in_batch:?}");
 
-    assert!(training::has_passed(&mut conn, school.id, second.id, WorkCategory::Electrical).expect("query"));
-    assert!(!training::has_passed(&mut conn, school.id, first.id, WorkCategory::Electrical).expect("query"));
-    assert!(training::has_passed(&mut conn, school.id, first.id, WorkCategory::WeldingCutting).expect("query"));
-    assert!(!training::has_passed(&mut conn, other_school.id, second.id, WorkCategory::Electrical).expect("query"));
-    assert!(!training::has_passed(&mut conn, school.id, second.id, WorkCategory::WorkingAtHeight).expect("query"));
+    let passed =
+        |conn: &mut DbConnection, school: &Organization, who: &Person, category: WorkCategory, on: NaiveDate| {
+            training::has_passed(conn, school.id, who.id, category, on).expect("query")
+        };
+    let later = date(2026, 12, 31);
+    assert!(passed(&mut conn, &school, &second, WorkCategory::Electrical, later));
+    // Only a pass on or before the date counts: the exam was on 2026-03-01.
+    assert!(passed(&mut conn, &school, &second, WorkCategory::Electrical, date(2026, 3, 1)));
+    assert!(!passed(&mut conn, &school, &second, WorkCategory::Electrical, date(2026, 2, 28)));
+    assert!(!passed(&mut conn, &school, &first, WorkCategory::Electrical, later));
+    assert!(passed(&mut conn, &school, &first, WorkCategory::WeldingCutting, later));
+    assert!(!passed(&mut conn, &other_school, &second, WorkCategory::Electrical, later));
+    assert!(!passed(&mut conn, &school, &second, WorkCategory::WorkingAtHeight, later));
 }
 
 #[test]

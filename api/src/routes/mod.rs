@@ -6,18 +6,23 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod accidents;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod clients;
 pub mod coverage;
+pub mod engineers;
 pub mod fallback;
 pub mod funds;
 pub mod health;
 pub mod organizations;
+pub mod people;
 pub mod policies;
 pub mod premiums;
 pub mod public;
+pub mod public_certificates;
 pub mod rate_quotes;
 pub mod regions;
 pub mod rules;
+pub mod training;
 
 /// Routes under `/api/v1`.
 pub fn api_v1(cfg: &mut ServiceConfig) {
@@ -40,6 +45,26 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(accidents::create_accident)
         .service(accidents::list_accidents)
         .service(rate_quotes::rate_quote)
+        .service(people::create_employment)
+        .service(people::list_staff)
+        .service(people::get_person)
+        .service(certificates::create_certificate)
+        .service(certificates::get_certificate)
+        .service(certificates::create_work_period)
+        .service(certificates::create_violation)
+        .service(certificates::create_review)
+        .service(certificates::certificate_status)
+        .service(certificates::revoke_certificate)
+        .service(public_certificates::check_certificate)
+        .service(public_certificates::attest_certificate)
+        .service(training::post_exam_results)
+        .service(training::pass_rates_any_period)
+        .service(training::publish_pass_rates)
+        .service(training::public_pass_rates)
+        .service(engineers::create_engineer)
+        .service(engineers::get_engineer)
+        .service(engineers::organization_staffing)
+        .service(engineers::noncompliant_organizations)
         .service(public::public_organization)
         .service(regions::list_regions)
         .service(rules::rules_in_force)

@@ -30,7 +30,7 @@ pub struct RuleView {
     /// The value as text; `unit` says how to read it.
     #[schema(example = "40000000")]
     pub value: String,
-    /// `bp`, `fen`, `years`, `months`, `days` or `regime`.
+    /// `bp`, `fen`, `years`, `months`, `days`, `points` or `regime`.
     #[schema(example = "fen")]
     pub unit: String,
     pub effective_from: NaiveDate,

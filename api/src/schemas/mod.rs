@@ -2,12 +2,16 @@
 //! domain.
 
 pub mod accident;
+pub mod certificate;
 pub mod client;
 pub mod coverage;
+pub mod engineer;
 pub mod fields;
 pub mod fund;
 pub mod organization;
+pub mod person;
 pub mod policy;
 pub mod premium;
 pub mod quote;
+pub mod training;
 pub mod vocabulary;

@@ -54,3 +54,33 @@ vocabulary_schema!(
 );
 vocabulary_schema!(AccidentGradeSchema, "AccidentGrade", AccidentGrade, "Accident grade: 一般/较大/重大/特别重大.");
 vocabulary_schema!(RateFactorSchema, "RateFactor", RateFactor, "A floating-rate factor (三(三)).");
+vocabulary_schema!(
+    WorkCategorySchema,
+    "WorkCategory",
+    domain::certificates::WorkCategory,
+    "Special-operation work category (五(二), 总局令第30号): the ten categories."
+);
+vocabulary_schema!(
+    ReviewFailureSchema,
+    "ReviewFailure",
+    domain::certificates::ReviewFailure,
+    "Ground on which a certificate review fails (五(二), 总局令第30号)."
+);
+vocabulary_schema!(
+    CertificateStatusSchema,
+    "CertificateStatus",
+    domain::certificates::StatusKind,
+    "A certificate's standing on a date (五(二))."
+);
+vocabulary_schema!(
+    EngineerLevelSchema,
+    "EngineerLevel",
+    domain::engineers::EngineerLevel,
+    "Registered safety engineer level (四(一)): 高级/中级/初级."
+);
+vocabulary_schema!(
+    EngineerCategorySchema,
+    "EngineerCategory",
+    domain::engineers::EngineerCategory,
+    "Registered safety engineer category (四(一)): the seven categories."
+);
