@@ -11,7 +11,7 @@ use domain::region::RegionCode;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::organizations::Organization;
+use crate::organizations::{Organization, OrganizationRow};
 use crate::schema::{engineers, organizations};
 use crate::{DbConnection, Page};
 
@@ -178,9 +178,9 @@ pub fn noncompliant(
         None => None,
     };
     let after = after.map(|id| id.to_string());
-    let ids: Vec<String> = with_conn!(conn, c => {
+    let rows: Vec<OrganizationRow> = with_conn!(conn, c => {
         let mut query = organizations::table
-            .select(organizations::id)
+            .select(OrganizationRow::as_select())
             .filter(organizations::status.ne(OrganizationStatus::Revoked.as_str()))
             .filter(
                 organizations::kind.eq_any(&kinds).or(organizations::kind
@@ -205,13 +205,6 @@ pub fn noncompliant(
         }
         query.order(organizations::id).limit(limit + 1).load(c)
     })?;
-    // The organisation row type is private to crate::organizations, so the
-    // page is read back by primary key, one look-up per listed organisation.
-    let page = Page::from_rows(ids, limit, Clone::clone);
-    let mut items = Vec::with_capacity(page.items.len());
-    for id in &page.items {
-        let key = Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("organizations.id = {id:?}")))?;
-        items.push(crate::organizations::find(conn, key)?.ok_or(StoreError::NotFound)?);
-    }
-    Ok(Page { items, next_after: page.next_after })
+    let items = rows.into_iter().map(Organization::try_from).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |o| o.id.to_string()))
 }

@@ -61,7 +61,7 @@ pub struct OrganizationFields {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
-struct OrganizationRow {
+pub(crate) struct OrganizationRow {
     id: String,
     credit_code: String,
     name: String,

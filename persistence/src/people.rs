@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{employments, persons};
-use crate::DbConnection;
+use crate::{DbConnection, Page};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -187,6 +187,30 @@ pub fn staff_of(conn: &mut DbConnection, organization_id: Uuid) -> StoreResult<V
         .order((employments::from_date, employments::id))
         .load(c))?;
     rows.into_iter().map(Employment::try_from).collect()
+}
+
+/// One page of an organisation's employments in id (recording) order,
+/// starting after the employment id `after`.
+pub fn staff_page(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Page<Employment>> {
+    let key = organization_id.to_string();
+    let after = after.map(|id| id.to_string());
+    let rows: Vec<EmploymentRow> = with_conn!(conn, c => {
+        let mut query = employments::table
+            .filter(employments::organization_id.eq(&key))
+            .select(EmploymentRow::as_select())
+            .into_boxed();
+        if let Some(after) = &after {
+            query = query.filter(employments::id.gt(after));
+        }
+        query.order(employments::id).limit(limit + 1).load(c)
+    })?;
+    let items = rows.into_iter().map(Employment::try_from).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |e| e.id.to_string()))
 }
 
 /// Whether `organization_id` employs `person_id` on `on`: the employer sees

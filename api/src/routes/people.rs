@@ -179,15 +179,10 @@ pub async fn list_staff(
         if sight != Sight::Full || caller.role == Role::Portal {
             return Err(ApiError::forbidden());
         }
-        let mut staff = people::staff_of(conn, org.id)?;
-        staff.sort_by_key(|e| e.id);
+        let page = people::staff_page(conn, org.id, after, limit)?;
         let today = cst_date(crate::clock::now());
-        let start = after.map_or(0, |after| staff.partition_point(|e| e.id <= after));
-        let limit = usize::try_from(limit).unwrap_or(0);
-        let rest = staff.get(start..).unwrap_or_default();
-        let more = rest.len() > limit;
-        let mut items = Vec::with_capacity(limit.min(rest.len()));
-        for employment in rest.iter().take(limit) {
+        let mut items = Vec::with_capacity(page.items.len());
+        for employment in &page.items {
             let person = people::find(conn, employment.person_id)?
                 .ok_or_else(|| ApiError::internal("employment of an unknown person"))?;
             // Former staff are masked to their former employer, as GET /persons/{id} shows them.
@@ -197,8 +192,7 @@ pub async fn list_staff(
                 person: PersonView::new(&person, full),
             });
         }
-        let next_cursor =
-            more.then(|| items.last().map(|m| pagination::encode_cursor(&m.employment.id.to_string()))).flatten();
+        let next_cursor = page.next_after.map(|key| pagination::encode_cursor(&key));
         Ok(Page { items, next_cursor })
     })
     .await?;

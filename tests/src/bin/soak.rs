@@ -1,5 +1,5 @@
 //! `make bench` soak run: the real server binary under a fixed-rate mixed
-//! workload (portal reads, premium batches, public checks) for SOAK_SECONDS
+//! workload (portal reads, premium batches, public organisation and certificate checks) for SOAK_SECONDS
 //! (default 600) on PostgreSQL. Reports per minute: requests, errors, latency
 //! percentiles and the server's resident memory. Fails on any error.
 
@@ -132,6 +132,19 @@ async fn main() {
         "charged_premium_fen": 100_000, "risk_adjustment_bp": 0
     })).await;
 
+    // A special-operation certificate for the public certificate checks.
+    let holder = "11010519491231002X";
+    let issued = post(
+        "/certificates",
+        &admin,
+        json!({
+            "holder": {"resident_id": holder, "name": "张伟"}, "number": format!("T{holder}"),
+            "category": "electrical", "issuing_region": "410100", "issued_on": "2024-01-10"
+        }),
+    )
+    .await;
+    assert!(issued["id"].is_string(), "soak certificate: {issued}");
+
     let latencies: Arc<Mutex<Vec<u64>>> = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(AtomicU64::new(0));
     let sequence = Arc::new(AtomicU64::new(0));
@@ -160,8 +173,9 @@ async fn main() {
                     .header("Idempotency-Key", format!("soak-{n}"))
                     .json(&json!({"items": items}))
             }
-            // Public checks of an organisation card.
-            2..=4 => http.get(format!("{base}/public/organizations/{}", credit_code(2))),
+            // Public checks of an organisation card and of a certificate (number and name).
+            2..=3 => http.get(format!("{base}/public/organizations/{}", credit_code(2))),
+            4 => http.get(format!("{base}/public/certificates?number=T{holder}&name=张伟")),
             // Portal reads of the registry.
             _ => http.get(format!("{base}/organizations?limit=50")).bearer_auth(&portal_token),
         };
