@@ -16,7 +16,8 @@
 #   FUZZ_WORKERS       concurrent schemathesis workers (default 1: with more,
 #                      CPython 3.11 intermittently breaks inside hypothesis with
 #                      "AST constructor recursion depth mismatch")
-#   FUZZ_ROLES         default "portal agency enterprise insurer regulator admin"
+#   FUZZ_ROLES         default "portal agency training enterprise insurer regulator admin"
+#                      (training: an agency client bound to a training institution)
 #   FUZZ_CHECKS        default not_a_server_error,response_schema_conformance,
 #                      status_code_conformance; "all" explores further
 #   FUZZ_REPORTS       default junit,ndjson; add har to keep every exchange
@@ -31,7 +32,7 @@ cd "$repo"
 seed=${FUZZ_SEED:-20171108}
 max_examples=${FUZZ_MAX_EXAMPLES:-100}
 workers=${FUZZ_WORKERS:-1}
-roles=${FUZZ_ROLES:-portal agency enterprise insurer regulator admin}
+roles=${FUZZ_ROLES:-portal agency training enterprise insurer regulator admin}
 schema=${FUZZ_SCHEMA:-$repo/openapi.yaml}
 checks=${FUZZ_CHECKS:-not_a_server_error,response_schema_conformance,status_code_conformance}
 venv="$repo/.venv-fuzz"
@@ -198,7 +199,37 @@ regulator_token=$(token "${client_id[regulator]}" "${client_secret[regulator]}")
 call POST /api/v1/accidents "$regulator_token" "{
   \"enterprise_id\":\"$enterprise_id\",\"occurred_on\":\"2025-08-02\",\"grade\":\"general\",
   \"deaths\":0,\"injuries\":1,\"summary\":\"井下运输巷道冒顶\"}" >/dev/null
-echo "Seeded: insurer $insurer_id, enterprises $enterprise_id $other_id, agency $agency_id, policy $policy_id"
+# People and qualifications: a training institution with its own client, a
+# person employed by the enterprise (head of safety), a certificate, an exam
+# pass, an engineer registration, and the published period 2026H1.
+training_code=$(credit_code 5)
+training_id=$(call POST /api/v1/organizations "$admin_token" "{
+  \"credit_code\":\"$training_code\",\"name\":\"模糊测试安全培训学校\",\"kind\":\"training_institution\",
+  \"region_code\":\"410100\"}" | field id)
+created=$(call POST /api/v1/clients "$admin_token" \
+  "{\"name\":\"fuzz-training\",\"role\":\"agency\",\"organization_id\":\"$training_id\"}")
+client_id[training]=$(field client_id <<<"$created")
+client_secret[training]=$(field client_secret <<<"$created")
+holder_id=11010519491231002X
+holder_name=张伟
+person_id=$(call POST "/api/v1/organizations/$enterprise_id/employments" "$admin_token" "{
+  \"person\":{\"resident_id\":\"$holder_id\",\"name\":\"$holder_name\"},\"position\":\"安全管理部部长\",
+  \"safety_head\":true,\"from\":\"2020-01-01\",\"to\":null}" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["person"]["id"])')
+certificate_id=$(call POST /api/v1/certificates "$regulator_token" "{
+  \"holder\":{\"resident_id\":\"$holder_id\",\"name\":\"$holder_name\"},\"number\":\"T$holder_id\",
+  \"category\":\"electrical\",\"issuing_region\":\"410100\",\"issued_on\":\"2024-01-10\"}" | field id)
+training_token=$(token "${client_id[training]}" "${client_secret[training]}")
+call POST /api/v1/training/exam-results "$training_token" "{\"items\":[
+  {\"candidate\":{\"resident_id\":\"$holder_id\",\"name\":\"$holder_name\"},\"category\":\"welding_cutting\",
+   \"exam_on\":\"2026-03-18\",\"theory_score\":86,\"practical_score\":90}]}" \
+  'Idempotency-Key: fuzz-seed-exams' >/dev/null
+call POST /api/v1/training/pass-rate-publications "$regulator_token" '{"period":"2026H1"}' >/dev/null
+engineer_id=$(call POST /api/v1/engineers "$regulator_token" "{
+  \"person\":{\"resident_id\":\"$holder_id\",\"name\":\"$holder_name\"},\"level\":\"intermediate\",
+  \"category\":\"chemical\",\"registration_number\":\"FUZZ-ENG-0001\",\"registered_on\":\"2024-03-15\",
+  \"employer_id\":\"$enterprise_id\",\"continuing_education_hours\":48}" | field id)
+echo "Seeded: insurer $insurer_id, enterprises $enterprise_id $other_id, agency $agency_id, policy $policy_id," \
+  "training institution $training_id, person $person_id, certificate $certificate_id, engineer $engineer_id"
 
 # --- schemathesis configuration ---------------------------------------------
 # Dictionaries steer a share of the generated values to the seeded objects,
@@ -212,9 +243,10 @@ enabled = false
 database = "none"
 
 [dictionaries.ids]
-values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$policy_id"]
+values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$policy_id", "$training_id", "$person_id",
+          "$certificate_id", "$engineer_id"]
 [dictionaries.organizations]
-values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id"]
+values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$training_id"]
 [dictionaries.insurers]
 values = ["$insurer_id"]
 [dictionaries.enterprises]
@@ -227,6 +259,14 @@ values = [2025, 2026]
 values = ["410000", "410100", "410300", "410181"]
 [dictionaries.policy_numbers]
 values = ["$policy_number"]
+[dictionaries.certificate_numbers]
+values = ["T$holder_id"]
+[dictionaries.holder_names]
+values = ["$holder_name"]
+[dictionaries.periods]
+values = ["2026H1", "2026H2"]
+[dictionaries.dates]
+values = ["2026-01-08", "2025-12-31", "2024-02-29"]
 [dictionaries.etags]
 values = ['"1"', '"2"', '"3"']
 
@@ -246,6 +286,11 @@ values = ['"1"', '"2"', '"3"']
 "body.region_code" = { dictionary = "regions", probability = 0.5 }
 "body.credit_code" = { dictionary = "credit_codes", probability = 0.3 }
 "body.items[*].policy_number" = { dictionary = "policy_numbers", probability = 0.5 }
+"body.employer_id" = { dictionary = "organizations", probability = 0.5 }
+"query.number" = { dictionary = "certificate_numbers", probability = 0.6 }
+"query.name" = { dictionary = "holder_names", probability = 0.6 }
+"query.period" = { dictionary = "periods", probability = 0.6 }
+"query.on" = { dictionary = "dates", probability = 0.5 }
 EOF
 
 # --- one run per role --------------------------------------------------------
