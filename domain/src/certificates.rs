@@ -32,14 +32,6 @@ use crate::vocabulary::string_enum;
 /// Citation of the special-operation certificate rules.
 pub const CLAUSE: &str = "豫安委〔2017〕17号 五(二); 总局令第30号";
 
-/// Years during which a holder whose certificate was revoked because it was obtained by fraud
-/// (欺骗、贿赂等不正当手段) may not apply again (豫安委〔2017〕17号 五(二); 总局令第30号).
-///
-/// Not yet a rule parameter: the seeded rule table has no row for it, and this crate may not
-/// change the table. It should become one (`certificate_fraud_reapplication_bar_years`) if the
-/// national rule changes.
-pub const FRAUD_REAPPLICATION_BAR_YEARS: u32 = 3;
-
 string_enum! {
     /// Work category (作业类别) of a special-operation certificate: the ten categories of the
     /// special-operation catalogue of 总局令第30号 (豫安委〔2017〕17号 五(二)).
@@ -518,12 +510,20 @@ pub fn violation_failures(violations: &[Violation], from: NaiveDate, to: NaiveDa
     failures
 }
 
-/// The first day on which a holder may apply again after revocation on `revoked_on`
-/// (豫安委〔2017〕17号 五(二); 总局令第30号): when the certificate was obtained by fraud,
-/// `revoked_on + 3 years` ([`FRAUD_REAPPLICATION_BAR_YEARS`]; the bar covers `revoked_on` up to
-/// the day before); otherwise `None`, no bar.
-pub fn reissue_barred_until(revoked_on: NaiveDate, fraud: bool) -> Option<NaiveDate> {
-    fraud.then(|| add_years(revoked_on, FRAUD_REAPPLICATION_BAR_YEARS))
+/// The first day on which a holder may be issued a certificate again after a revocation on
+/// `revoked_on` (豫安委〔2017〕17号 五(二); 总局令第30号): when the certificate was obtained by fraud,
+/// `revoked_on + certificate_fraud_reapplication_bar_years` (3, the version in force on the
+/// revocation date; the bar covers `revoked_on` up to the day before); otherwise `None`, no bar.
+pub fn reissue_barred_until(
+    book: &RuleBook,
+    revoked_on: NaiveDate,
+    fraud: bool,
+) -> Result<Option<Applied<NaiveDate>>, RuleError> {
+    if !fraud {
+        return Ok(None);
+    }
+    let years = book.count(RuleParameter::CertificateFraudReapplicationBarYears, revoked_on)?;
+    Ok(Some(Applied { value: add_years(revoked_on, years.value), version: years.version }))
 }
 
 /// `date` + `years` calendar years, saturating at [`NaiveDate::MAX`].
@@ -779,6 +779,7 @@ certificate_extension_min_continuous_years,10,years,2010-07-01,2026-05-31,总局
 certificate_review_window_days,60,days,2010-07-01,2026-05-31,总局令第30号 第二十二条
 certificate_review_regime,periodic_review,regime,2010-07-01,2026-05-31,总局令第30号 第二十一条
 certificate_review_regime,renewal,regime,2026-06-01,,reported change (unconfirmed): periodic review replaced by 6-year renewal
+certificate_fraud_reapplication_bar_years,3,years,2010-07-01,,总局令第30号; 豫安委〔2017〕17号 五(二)
 blacklist_term_months,36,months,2023-10-01,,应急管理部令第11号
 blacklist_early_removal_months,12,months,2023-10-01,,应急管理部令第11号
 engineer_registration_validity_years,5,years,2017-11-08,,注册安全工程师管理规定; 豫安委〔2017〕17号 四(一)
@@ -1233,10 +1234,17 @@ exam_theory_pass_mark,80,points,2010-07-01,,总局令第30号 第十条; 豫安�
 
     #[test]
     fn reissue_bar() {
-        assert_eq!(reissue_barred_until(date(2024, 2, 29), true), Some(date(2027, 2, 28)));
-        assert_eq!(reissue_barred_until(date(2024, 3, 1), true), Some(date(2027, 3, 1)));
-        assert_eq!(reissue_barred_until(date(2024, 3, 1), false), None);
-        assert_eq!(reissue_barred_until(NaiveDate::MAX, true), Some(NaiveDate::MAX));
+        let book = seed_book();
+        let until = |on: NaiveDate, fraud: bool| reissue_barred_until(&book, on, fraud).unwrap().map(|a| a.value);
+        assert_eq!(until(date(2024, 2, 29), true), Some(date(2027, 2, 28)));
+        assert_eq!(until(date(2024, 3, 1), true), Some(date(2027, 3, 1)));
+        assert_eq!(until(date(2024, 3, 1), false), None);
+        assert_eq!(until(NaiveDate::MAX, true), Some(NaiveDate::MAX));
+        let applied = reissue_barred_until(&book, date(2024, 3, 1), true).unwrap().unwrap();
+        assert_eq!(applied.version, "certificate_fraud_reapplication_bar_years@2010-07-01");
+        // No bar parameter in force before 2010-07-01: the caller learns it rather than a guess.
+        assert!(reissue_barred_until(&book, date(2010, 6, 30), true).is_err());
+        assert_eq!(reissue_barred_until(&book, date(2010, 6, 30), false), Ok(None));
     }
 
     #[test]

@@ -47,6 +47,9 @@ string_enum! {
         /// Months on the blacklist after which early removal may be requested: 12
         /// (八(三), 应急管理部令第11号).
         BlacklistEarlyRemovalMonths = "blacklist_early_removal_months",
+        /// Years a holder whose certificate was revoked as obtained by fraud (欺骗、贿赂等不正当
+        /// 手段) may not be issued one again: 3 (五(二), 总局令第30号).
+        CertificateFraudReapplicationBarYears = "certificate_fraud_reapplication_bar_years",
         /// Validity of a registered safety engineer's registration: 5 years (四(一)).
         EngineerRegistrationValidityYears = "engineer_registration_validity_years",
         /// Pass mark of the theory exam, marked out of 100: 80 (豫安委〔2017〕17号 五(一); 安全生产培训
@@ -92,6 +95,7 @@ impl RuleParameter {
             | P::CertificateReviewIntervalYears
             | P::CertificateExtendedReviewIntervalYears
             | P::CertificateExtensionMinContinuousYears
+            | P::CertificateFraudReapplicationBarYears
             | P::EngineerRegistrationValidityYears => Unit::Years,
             P::CertificateReviewWindowDays => Unit::Days,
             P::CertificateReviewRegime => Unit::Regime,
@@ -118,7 +122,8 @@ impl RuleParameter {
             | P::CertificateReviewIntervalYears
             | P::CertificateExtendedReviewIntervalYears
             | P::CertificateExtensionMinContinuousYears
-            | P::CertificateReviewWindowDays => "豫安委〔2017〕17号 五(二); 总局令第30号",
+            | P::CertificateReviewWindowDays
+            | P::CertificateFraudReapplicationBarYears => "豫安委〔2017〕17号 五(二); 总局令第30号",
             P::CertificateReviewRegime => "豫安委〔2017〕17号 五(二)",
             P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths => "豫安委〔2017〕17号 八(三); 应急管理部令第11号",
             P::EngineerRegistrationValidityYears => "豫安委〔2017〕17号 四(一)",
@@ -494,6 +499,7 @@ mod tests {
             version(P::BlacklistEarlyRemovalMonths, "12", date(2023, 10, 1), None),
             version(P::EngineerRegistrationValidityYears, "5", date(2019, 1, 25), None),
             version(P::ExamTheoryPassMark, "80", thirty, None),
+            version(P::CertificateFraudReapplicationBarYears, "3", thirty, None),
         ]
     }
 

@@ -10,6 +10,7 @@ use domain::certificates::{
 };
 use domain::organization::{OrganizationKind, Role};
 use domain::region::{jurisdiction_covers, RegionCode};
+use domain::rules::RuleBook;
 use domain::time::cst_date;
 use domain::validation::{Collector, FieldError};
 use persistence::certificates::{self, Certificate, NewCertificate};
@@ -111,8 +112,14 @@ fn view(
     let book = rules::load_rule_book(conn)?;
     let facts = certificates::facts(conn, certificate)?;
     let standing = status(&book, &facts, on).map_err(ApiError::internal)?;
+    let bar = match certificate.revoked_on {
+        Some(revoked_on) => reissue_barred_until(&book, revoked_on, certificate.obtained_by_fraud)
+            .map_err(ApiError::internal)?
+            .map(|applied| applied.value),
+        None => None,
+    };
     let full = sight == Sight::Full;
-    Ok(CertificateView::new(certificate, PersonView::new(&holder, full), &standing, full))
+    Ok(CertificateView::new(certificate, PersonView::new(&holder, full), &standing, bar, full))
 }
 
 /// Who issues: `None` for an admin or regulator (checked against the
@@ -151,10 +158,16 @@ fn issuer(conn: &mut DbConnection, caller: &Caller, issuing_region: &RegionCode)
 
 /// 422 when a certificate revoked for fraud bars this issue (五(二): no
 /// re-application for 3 years after revocation).
-fn check_fraud_bar(conn: &mut DbConnection, person_id: Uuid, issued_on: NaiveDate) -> Result<(), ApiError> {
+fn check_fraud_bar(
+    conn: &mut DbConnection,
+    book: &RuleBook,
+    person_id: Uuid,
+    issued_on: NaiveDate,
+) -> Result<(), ApiError> {
     for earlier in certificates::of_person(conn, person_id)? {
         let Some(revoked_on) = earlier.revoked_on else { continue };
-        if let Some(until) = reissue_barred_until(revoked_on, earlier.obtained_by_fraud) {
+        let bar = reissue_barred_until(book, revoked_on, earlier.obtained_by_fraud).map_err(ApiError::internal)?;
+        if let Some(until) = bar.map(|applied| applied.value) {
             if revoked_on <= issued_on && issued_on < until {
                 return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "reissue_barred").with_errors(vec![
                     FieldError {
@@ -212,7 +225,7 @@ fn issue_certificate(
             ));
         }
     }
-    check_fraud_bar(conn, person.id, issued_on)?;
+    check_fraud_bar(conn, &book, person.id, issued_on)?;
     let certificate = certificates::insert(
         conn,
         &NewCertificate { number, person_id: person.id, category, issuing_region: region, issued_on, issued_by },

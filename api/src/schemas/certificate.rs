@@ -69,6 +69,7 @@ impl CertificateView {
         certificate: &Certificate,
         holder: PersonView,
         standing: &CertificateStatus,
+        reissue_barred_until: Option<NaiveDate>,
         full: bool,
     ) -> CertificateView {
         CertificateView {
@@ -84,9 +85,7 @@ impl CertificateView {
             revoked_on: certificate.revoked_on,
             revocation_reason: certificate.revocation_reason.clone(),
             obtained_by_fraud: certificate.obtained_by_fraud,
-            reissue_barred_until: certificate
-                .revoked_on
-                .and_then(|on| domain::certificates::reissue_barred_until(on, certificate.obtained_by_fraud)),
+            reissue_barred_until,
             created_at: certificate.created_at,
         }
     }
