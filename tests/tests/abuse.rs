@@ -82,3 +82,23 @@ async fn the_token_endpoint_and_public_reads_are_rate_limited() {
         app.http.get(app.url("/api/v1/regions")).bearer_auth(app.admin_token()).send().await.expect("regions");
     assert_eq!(regions.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn certificate_checks_cannot_be_used_to_enumerate_holders() {
+    // Guessing names for a number (or numbers for a name) runs into the same
+    // per-address bucket as every public read.
+    let app = TestApp::spawn_with(|s| s.rate_limit_per_minute = 4).await;
+    let mut statuses = Vec::new();
+    for guess in ["张伟", "王伟", "李伟", "刘伟"] {
+        let url = app.url(&format!("/api/v1/public/certificates?number=T11010519491231002X&name={guess}"));
+        statuses.push(app.http.get(url).send().await.expect("get").status());
+    }
+    // The harness's admin login took one of the four.
+    assert_eq!(
+        statuses,
+        [StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::TOO_MANY_REQUESTS]
+    );
+    let attestation =
+        app.url("/api/v1/public/certificates/attestation?number=T11010519491231002X&name=%E5%BC%A0%E4%BC%9F");
+    assert_eq!(app.http.get(attestation).send().await.expect("get").status(), StatusCode::TOO_MANY_REQUESTS);
+}

@@ -105,6 +105,9 @@ mod tests {
     fn only_the_unauthenticated_surface_is_limited() {
         assert!(limited("/api/v1/auth/token"));
         assert!(limited("/api/v1/public/organizations/x"));
+        assert!(limited("/api/v1/public/certificates"));
+        assert!(limited("/api/v1/public/certificates/attestation"));
+        assert!(limited("/api/v1/public/training/pass-rates"));
         assert!(!limited("/api/v1/organizations"));
         assert!(!limited("/api/v1/auth/jwks.json"));
     }

@@ -171,11 +171,11 @@ pub async fn attest_certificate(
     }))
 }
 
-/// `Accept` names `image/png` ahead of (or without) JSON.
+/// `Accept` names `image/png` (or `image/*`) ahead of (or without) JSON.
 fn wants_png(req: &HttpRequest) -> bool {
     let Some(accept) = req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()) else { return false };
-    let position = |media: &str| accept.split(',').position(|part| part.trim().starts_with(media));
-    match (position("image/png"), position("application/json")) {
+    let position = |media: &[&str]| accept.split(',').position(|part| media.iter().any(|m| part.trim().starts_with(m)));
+    match (position(&["image/png", "image/*"]), position(&["application/json"])) {
         (Some(png), Some(json)) => png < json,
         (Some(_), None) => true,
         _ => false,
