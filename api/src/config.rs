@@ -94,6 +94,12 @@ pub struct Settings {
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "HSP_WORKERS", default_value_t = 0)]
     pub workers: usize,
+
+    /// Seconds between sweeps that bring stored credit scores past their
+    /// events' expiries (0 = no sweeper; reads still compute a stale score
+    /// from the events).
+    #[arg(long, env = "HSP_CREDIT_SWEEP_SECONDS", default_value_t = 60)]
+    pub credit_sweep_seconds: u64,
 }
 
 impl Settings {

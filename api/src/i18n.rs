@@ -135,6 +135,16 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "invalid_expenditure_category" => ("预防费用途不在允许范围内", "Unknown expenditure category"),
         "invalid_adjustment" => ("费率浮动比例超出范围", "Rate adjustment out of range"),
         "amount_overflow" => ("金额超出可表示范围", "Amount out of range"),
+        "certificate_exists" => {
+            ("该证号在此作业类别已有有效证书", "A current certificate with this number and category exists")
+        }
+        "already_revoked" => ("证书已被吊销", "The certificate is already revoked"),
+        "certificate_not_reviewable" => {
+            ("证书当前状态不能复审", "The certificate cannot be reviewed in its current status")
+        }
+        "period_not_published" => ("该期考试合格率尚未公布", "The pass rates of this period are not published"),
+        "already_published" => ("该期考试合格率已公布", "The pass rates of this period are already published"),
+        "duplicate_registration_number" => ("注册证号已存在", "The registration number is already recorded"),
         _ => return None,
     };
     Some(match lang {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clients;
 pub mod clock;
 pub mod config;
+pub mod credit;
 pub mod db;
 pub mod error;
 pub mod etag;

@@ -32,6 +32,8 @@ pub enum StartupError {
     Bind(String, std::io::Error),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("credit sweeper thread: {0}")]
+    Sweeper(std::io::Error),
 }
 
 /// Opens the pool and, when asked, migrates and seeds the database.
@@ -91,6 +93,10 @@ impl Application {
         let max_body = settings.max_body_bytes;
         let rate_limit_per_minute = settings.rate_limit_per_minute;
         let cors_origins = settings.cors_allowed_origins.clone();
+        if settings.credit_sweep_seconds > 0 {
+            crate::credit::spawn_sweeper(pool.clone(), std::time::Duration::from_secs(settings.credit_sweep_seconds))
+                .map_err(StartupError::Sweeper)?;
+        }
         let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();

@@ -784,6 +784,12 @@ blacklist_term_months,36,months,2023-10-01,,应急管理部令第11号
 blacklist_early_removal_months,12,months,2023-10-01,,应急管理部令第11号
 engineer_registration_validity_years,5,years,2017-11-08,,注册安全工程师管理规定; 豫安委〔2017〕17号 四(一)
 exam_theory_pass_mark,80,points,2010-07-01,,总局令第30号 第十条; 豫安委〔2017〕17号 五(一)
+credit_base_score,80,points,2017-11-08,,豫安委〔2017〕17号 八(三); platform credit scale v1
+credit_score_min,0,points,2017-11-08,,豫安委〔2017〕17号 八(三); platform credit scale v1
+credit_score_max,100,points,2017-11-08,,豫安委〔2017〕17号 八(三); platform credit scale v1
+credit_grade_a_min,90,points,2017-11-08,,豫安委〔2017〕17号 八(三); platform credit scale v1
+credit_grade_b_min,75,points,2017-11-08,,豫安委〔2017〕17号 八(三); platform credit scale v1
+credit_grade_c_min,60,points,2017-11-08,,豫安委〔2017〕17号 八(三); platform credit scale v1
 ";
 
     /// The rule book of the seeded rule table.

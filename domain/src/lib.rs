@@ -10,7 +10,10 @@
 //! code (see [`Coded`]) that the HTTP layer passes on to clients.
 
 pub mod audit_chain;
+pub mod blacklist;
 pub mod certificates;
+pub mod complaints;
+pub mod credit;
 pub mod credit_code;
 pub mod engineers;
 pub mod insurance;
@@ -22,6 +25,8 @@ pub mod profile;
 pub mod region;
 pub mod resident_id;
 pub mod rules;
+pub mod sanctions;
+pub mod spot_check;
 pub mod time;
 pub mod training;
 pub mod validation;

@@ -55,6 +55,19 @@ string_enum! {
         /// Pass mark of the theory exam, marked out of 100: 80 (豫安委〔2017〕17号 五(一); 安全生产培训
         /// 管理办法; 特种作业人员安全技术培训考核管理规定, 总局令第30号).
         ExamTheoryPassMark = "exam_theory_pass_mark",
+        /// Credit score of a party with no event in force: 80 points (豫安委〔2017〕17号 八(三);
+        /// platform credit scale).
+        CreditBaseScore = "credit_base_score",
+        /// Lowest credit score: 0 points (八(三); platform credit scale).
+        CreditScoreMin = "credit_score_min",
+        /// Highest credit score: 100 points (八(三); platform credit scale).
+        CreditScoreMax = "credit_score_max",
+        /// Lowest score of credit grade A: 90 points (八(三); platform credit scale).
+        CreditGradeAMin = "credit_grade_a_min",
+        /// Lowest score of credit grade B: 75 points (八(三); platform credit scale).
+        CreditGradeBMin = "credit_grade_b_min",
+        /// Lowest score of credit grade C: 60 points (八(三); platform credit scale); below it, D.
+        CreditGradeCMin = "credit_grade_c_min",
     }
 }
 
@@ -66,7 +79,7 @@ enum Unit {
     Years,
     Months,
     Days,
-    /// Exam points out of 100.
+    /// Whole points from 0 to 100: exam marks and credit scores.
     Points,
     Regime,
 }
@@ -100,7 +113,13 @@ impl RuleParameter {
             P::CertificateReviewWindowDays => Unit::Days,
             P::CertificateReviewRegime => Unit::Regime,
             P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths => Unit::Months,
-            P::ExamTheoryPassMark => Unit::Points,
+            P::ExamTheoryPassMark
+            | P::CreditBaseScore
+            | P::CreditScoreMin
+            | P::CreditScoreMax
+            | P::CreditGradeAMin
+            | P::CreditGradeBMin
+            | P::CreditGradeCMin => Unit::Points,
         }
     }
 
@@ -128,6 +147,12 @@ impl RuleParameter {
             P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths => "豫安委〔2017〕17号 八(三); 应急管理部令第11号",
             P::EngineerRegistrationValidityYears => "豫安委〔2017〕17号 四(一)",
             P::ExamTheoryPassMark => "豫安委〔2017〕17号 五(一); 总局令第30号",
+            P::CreditBaseScore
+            | P::CreditScoreMin
+            | P::CreditScoreMax
+            | P::CreditGradeAMin
+            | P::CreditGradeBMin
+            | P::CreditGradeCMin => "豫安委〔2017〕17号 八(三)",
         }
     }
 }
@@ -363,8 +388,9 @@ impl RuleBook {
         })
     }
 
-    /// An exam mark parameter (unit `points`, 0 to 100) in force on `on`, such as
-    /// [`RuleParameter::ExamTheoryPassMark`] (五(一)).
+    /// A points parameter (unit `points`, 0 to 100) in force on `on`: an exam mark such as
+    /// [`RuleParameter::ExamTheoryPassMark`] (五(一)) or a point of the credit scale such as
+    /// [`RuleParameter::CreditBaseScore`] (八(三)).
     pub fn points(&self, parameter: RuleParameter, on: NaiveDate) -> Result<Applied<u8>, RuleError> {
         self.lookup(parameter, on, "points", |value| match value {
             Value::Points(points) => Some(points),
@@ -438,7 +464,7 @@ fn check_version(version: &RuleVersion) -> Result<Value, RuleBookError> {
 }
 
 /// Parses value text for `unit`. Integers are plain ASCII digits: no sign, no spaces, no
-/// separators, no decimals. Points are marks of an exam out of 100.
+/// separators, no decimals. Points are whole points out of 100 (exam marks, credit scores).
 fn parse_value(unit: Unit, text: &str) -> Option<Value> {
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     match unit {
@@ -483,6 +509,7 @@ mod tests {
     fn domain_table() -> Vec<RuleVersion> {
         let review_end = Some(date(2026, 5, 31));
         let thirty = date(2010, 7, 1);
+        let henan = date(2017, 11, 8);
         vec![
             version(P::PreventionFundShareBp, "1000", date(2017, 11, 8), None),
             version(P::PreventionFundCapBp, "2100", date(2025, 3, 29), None),
@@ -500,6 +527,12 @@ mod tests {
             version(P::EngineerRegistrationValidityYears, "5", date(2019, 1, 25), None),
             version(P::ExamTheoryPassMark, "80", thirty, None),
             version(P::CertificateFraudReapplicationBarYears, "3", thirty, None),
+            version(P::CreditBaseScore, "80", henan, None),
+            version(P::CreditScoreMin, "0", henan, None),
+            version(P::CreditScoreMax, "100", henan, None),
+            version(P::CreditGradeAMin, "90", henan, None),
+            version(P::CreditGradeBMin, "75", henan, None),
+            version(P::CreditGradeCMin, "60", henan, None),
         ]
     }
 
@@ -521,6 +554,8 @@ mod tests {
         }
         assert_eq!(P::CertificateReviewRegime.unit(), "regime");
         assert_eq!(P::ExamTheoryPassMark.unit(), "points");
+        assert_eq!(P::CreditGradeAMin.unit(), "points");
+        assert_eq!(P::CreditBaseScore.clause(), "豫安委〔2017〕17号 八(三)");
     }
 
     #[test]
@@ -578,6 +613,14 @@ mod tests {
         assert_eq!(mark.value, 80);
         assert_eq!(mark.version, "exam_theory_pass_mark@2010-07-01");
         assert!(book.points(P::ExamTheoryPassMark, date(2010, 6, 30)).is_err());
+        let base = |d| book.points(P::CreditBaseScore, d);
+        assert_eq!(base(date(2017, 11, 8)).unwrap().value, 80);
+        assert_eq!(base(date(2017, 11, 8)).unwrap().version, "credit_base_score@2017-11-08");
+        assert!(base(date(2017, 11, 7)).is_err());
+        let scale = [P::CreditScoreMin, P::CreditGradeCMin, P::CreditGradeBMin, P::CreditGradeAMin, P::CreditScoreMax]
+            .map(|p| book.points(p, day).unwrap().value);
+        assert_eq!(scale, [0, 60, 75, 90, 100]);
+        assert!(book.count(P::CreditBaseScore, day).is_err());
     }
 
     #[test]

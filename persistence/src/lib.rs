@@ -28,8 +28,11 @@ macro_rules! with_conn {
 
 pub mod accidents;
 pub mod audit;
+pub mod blacklist;
 pub mod certificates;
 pub mod clients;
+pub mod complaints;
+pub mod credit;
 pub mod db;
 pub mod engineers;
 mod error;
@@ -43,8 +46,10 @@ pub mod premiums;
 pub mod rate_factors;
 pub mod regions;
 pub mod rules;
+pub mod sanctions;
 pub mod schema;
 pub mod seed;
+pub mod spot_checks;
 pub mod training;
 
 pub use db::{build_pool, Backend, DbConnection, DbPool, PoolOptions, PooledConnection};

@@ -303,11 +303,173 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    credit_event_rules (event_type, effective_from) {
+        event_type -> Text,
+        points -> Integer,
+        validity_months -> Integer,
+        effective_from -> Date,
+        effective_to -> Nullable<Date>,
+        clause -> Text,
+    }
+}
+
+diesel::table! {
+    credit_events (id) {
+        id -> Text,
+        organization_id -> Text,
+        event_type -> Text,
+        occurred_on -> Date,
+        points -> Integer,
+        expires_on -> Date,
+        rule_version -> Text,
+        clause -> Text,
+        evidence -> Text,
+        source_type -> Nullable<Text>,
+        source_id -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_scores (organization_id) {
+        organization_id -> Text,
+        score -> Integer,
+        grade -> Text,
+        events_sum -> BigInt,
+        in_force -> Integer,
+        next_change_on -> Nullable<Date>,
+        as_of -> Date,
+        scale_versions -> Text,
+        change_seq -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_feed_lock (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    blacklist_listings (id) {
+        id -> Text,
+        organization_id -> Text,
+        trigger_type -> Text,
+        credit_event_id -> Nullable<Text>,
+        decided_by -> Text,
+        decided_region -> Text,
+        listed_on -> Date,
+        ends_on -> Date,
+        term_rule_version -> Text,
+        removed_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blacklist_removal_applications (id) {
+        id -> Text,
+        listing_id -> Text,
+        applied_on -> Date,
+        reason -> Text,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decided_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sanctions (id) {
+        id -> Text,
+        organization_id -> Text,
+        kind -> Text,
+        decided_on -> Date,
+        deadline -> Nullable<Date>,
+        complied_on -> Nullable<Date>,
+        from_date -> Nullable<Date>,
+        to_date -> Nullable<Date>,
+        reason -> Text,
+        case_ref -> Nullable<Text>,
+        decided_by -> Text,
+        decided_region -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bans (id) {
+        id -> Text,
+        kind -> Text,
+        organization_id -> Nullable<Text>,
+        person_id -> Nullable<Text>,
+        from_date -> Date,
+        to_date -> Nullable<Date>,
+        case_ref -> Text,
+        reason -> Text,
+        decided_by -> Text,
+        decided_region -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spot_check_draws (id) {
+        id -> Text,
+        criteria -> Text,
+        population -> Text,
+        population_digest -> Text,
+        inspectors -> Text,
+        sample_size -> Integer,
+        inspectors_per_target -> Integer,
+        beacon -> Text,
+        seed_hex -> Text,
+        drawn_by -> Text,
+        region_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spot_check_targets (draw_id, position) {
+        draw_id -> Text,
+        position -> Integer,
+        organization_id -> Text,
+        inspectors -> Text,
+        findings -> Nullable<Text>,
+        sanction_id -> Nullable<Text>,
+        recorded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        tracking_code -> Text,
+        organization_id -> Text,
+        category -> Text,
+        description -> Text,
+        contact -> Nullable<Text>,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        credit_event_id -> Nullable<Text>,
+        status_changed_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_code));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
 diesel::joinable!(premium_postings -> insurance_policies (policy_id));
 diesel::joinable!(exam_results -> organizations (institution_id));
+diesel::joinable!(credit_scores -> organizations (organization_id));
+diesel::joinable!(blacklist_listings -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -334,4 +496,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     exam_results,
     pass_rate_publications,
     engineers,
+    credit_event_rules,
+    credit_events,
+    credit_scores,
+    credit_feed_lock,
+    blacklist_listings,
+    blacklist_removal_applications,
+    sanctions,
+    bans,
+    spot_check_draws,
+    spot_check_targets,
+    complaints,
 );

@@ -1,18 +1,21 @@
-//! Reference data shipped with the binary: the Henan region list and the
-//! effective-dated rule parameters of DOMAIN.md. Kept as data files, not
+//! Reference data shipped with the binary: the Henan region list, the
+//! effective-dated rule parameters of DOMAIN.md, the floating-rate table and
+//! the credit points table. Kept as data files, not
 //! code, because divisions and rules change; inserting is idempotent so the
 //! seed runs after every migration on both backends.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use domain::credit::CreditTable;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{rate_factors, regions, rule_parameters};
+use crate::schema::{credit_event_rules, rate_factors, regions, rule_parameters};
 use crate::DbConnection;
 
 const REGIONS_CSV: &str = include_str!("../seed/regions.csv");
 const RULE_PARAMETERS_CSV: &str = include_str!("../seed/rule_parameters.csv");
 const RATE_FACTORS_CSV: &str = include_str!("../seed/rate_factors.csv");
+const CREDIT_EVENT_RULES_CSV: &str = include_str!("../seed/credit_event_rules.csv");
 
 #[derive(Insertable)]
 #[diesel(table_name = regions)]
@@ -43,6 +46,17 @@ struct RateFactorSeed<'a> {
     effective_from: NaiveDate,
     effective_to: Option<NaiveDate>,
     source: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = credit_event_rules)]
+struct CreditRuleSeed {
+    event_type: &'static str,
+    points: i32,
+    validity_months: i32,
+    effective_from: NaiveDate,
+    effective_to: Option<NaiveDate>,
+    clause: String,
 }
 
 /// Data lines of a seed CSV, split into at most `columns` fields (the last
@@ -96,12 +110,35 @@ fn rate_factor_seeds() -> StoreResult<Vec<RateFactorSeed<'static>>> {
         .collect()
 }
 
+/// The credit points table, checked by the domain's own parser (the CSV
+/// shape and the overlap rules live in one place).
+fn credit_rule_seeds() -> StoreResult<Vec<CreditRuleSeed>> {
+    let table = CreditTable::from_csv(CREDIT_EVENT_RULES_CSV)
+        .map_err(|e| StoreError::Corrupt(format!("credit_event_rules.csv: {e}")))?;
+    table
+        .rules()
+        .iter()
+        .map(|rule| {
+            Ok(CreditRuleSeed {
+                event_type: rule.event_type.as_str(),
+                points: rule.points,
+                validity_months: i32::try_from(rule.validity_months)
+                    .map_err(|_| StoreError::Corrupt(format!("credit rule {} validity", rule.version_label())))?,
+                effective_from: rule.effective_from,
+                effective_to: rule.effective_to,
+                clause: rule.clause.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Inserts every seed row that is not there yet. Regions are ordered so a
 /// supervisor precedes the regions that point at it.
 pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
     let regions = region_seeds()?;
     let rules = rule_seeds()?;
     let factors = rate_factor_seeds()?;
+    let credit_rules = credit_rule_seeds()?;
     conn.transaction(|conn| {
         for region in &regions {
             with_conn!(conn, c => diesel::insert_into(regions::table)
@@ -121,6 +158,13 @@ pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
             with_conn!(conn, c => diesel::insert_into(rate_factors::table)
                 .values(factor)
                 .on_conflict((rate_factors::province_code, rate_factors::factor, rate_factors::effective_from))
+                .do_nothing()
+                .execute(c))?;
+        }
+        for rule in &credit_rules {
+            with_conn!(conn, c => diesel::insert_into(credit_event_rules::table)
+                .values(rule)
+                .on_conflict((credit_event_rules::event_type, credit_event_rules::effective_from))
                 .do_nothing()
                 .execute(c))?;
         }

@@ -137,6 +137,8 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
         rate_limit_per_minute: 0,
         cors_allowed_origins: Vec::new(),
         workers: 2,
+        // Tests call the sweep directly; a thread per test server would outlive its database.
+        credit_sweep_seconds: 0,
     }
 }
 

@@ -6,9 +6,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod accidents;
 pub mod audit;
 pub mod auth;
+pub mod blacklist;
 pub mod certificates;
 pub mod clients;
+pub mod complaints;
 pub mod coverage;
+pub mod credit;
 pub mod engineers;
 pub mod fallback;
 pub mod funds;
@@ -22,6 +25,8 @@ pub mod public_certificates;
 pub mod rate_quotes;
 pub mod regions;
 pub mod rules;
+pub mod sanctions;
+pub mod spot_checks;
 pub mod training;
 
 /// Routes under `/api/v1`.
@@ -70,6 +75,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(rules::rules_in_force)
         .service(audit::verify_audit)
         .service(audit::list_audit);
+    // Credit and supervision (八): each module registers its own routes.
+    credit::register(cfg);
+    blacklist::register(cfg);
+    sanctions::register(cfg);
+    complaints::register(cfg);
+    spot_checks::register(cfg);
 }
 
 /// Probes outside the versioned API.

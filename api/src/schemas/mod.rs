@@ -2,9 +2,12 @@
 //! domain.
 
 pub mod accident;
+pub mod blacklist;
 pub mod certificate;
 pub mod client;
+pub mod complaint;
 pub mod coverage;
+pub mod credit;
 pub mod engineer;
 pub mod fields;
 pub mod fund;
@@ -13,5 +16,7 @@ pub mod person;
 pub mod policy;
 pub mod premium;
 pub mod quote;
+pub mod sanction;
+pub mod spot_check;
 pub mod training;
 pub mod vocabulary;

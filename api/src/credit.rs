@@ -1,0 +1,280 @@
+//! Credit (豫安委〔2017〕17号 八(三)): the one path by which credit events are
+//! recorded — directly by regulators, or by sanctions, complaints and later
+//! modules — and the stored scores they keep current.
+//!
+//! A score is stored per organisation so a read costs one indexed lookup.
+//! A new event updates it incrementally (`domain::credit::add_event`); an
+//! expiry changes it on `next_change_on`, when the sweeper recomputes it
+//! from the events. Until the sweeper has run, reads compute the score from
+//! the events instead of trusting a stale row. `recompute_all` is the full
+//! recompute the incremental path must agree with.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::blacklist::Listing as ListingTerm;
+use domain::credit::{add_event, score, CreditError, CreditEventType, RecordedEvent, Score, ScoreScale, StoredScore};
+use domain::time::cst_date;
+use persistence::blacklist::{self, Listing, NewListing};
+use persistence::credit::{self, CreditEvent, CreditScore, NewCreditEvent, NewScore};
+use persistence::organizations::Organization;
+use persistence::{rules, DbConnection, DbPool, StoreError};
+use uuid::Uuid;
+
+use crate::audit::Actor;
+use crate::error::ApiError;
+
+/// A credit event to record.
+#[derive(Debug, Clone)]
+pub struct EventInput<'a> {
+    pub event_type: CreditEventType,
+    pub occurred_on: NaiveDate,
+    pub evidence: &'a str,
+    /// The record that gives rise to the event (`("sanction", id)`), if any.
+    pub source: Option<(&'static str, Uuid)>,
+}
+
+/// What recording an event did.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub event: CreditEvent,
+    pub score: CreditScore,
+    /// The blacklist listing the event triggered (八(三)), if it is a trigger.
+    pub listing: Option<Listing>,
+}
+
+fn scale(conn: &mut DbConnection, on: NaiveDate) -> Result<ScoreScale, ApiError> {
+    let book = rules::load_rule_book(conn)?;
+    ScoreScale::from_book(&book, on).map_err(ApiError::internal)
+}
+
+fn to_new_score(score: &Score, as_of: NaiveDate) -> Result<NewScore, ApiError> {
+    Ok(NewScore {
+        score: score.value,
+        grade: score.grade,
+        events_sum: score.events_sum,
+        in_force: u32::try_from(score.in_force).map_err(ApiError::internal)?,
+        next_change_on: score.next_change_on,
+        as_of,
+        scale_versions: score.versions.clone(),
+    })
+}
+
+fn recorded_events(events: &[CreditEvent]) -> Vec<RecordedEvent> {
+    events
+        .iter()
+        .map(|e| RecordedEvent { occurred_on: e.occurred_on, points: e.points, expires_on: e.expires_on })
+        .collect()
+}
+
+/// The score computed from every recorded event of the organisation.
+pub fn computed(conn: &mut DbConnection, organization_id: Uuid, on: NaiveDate) -> Result<Score, ApiError> {
+    let scale = scale(conn, on)?;
+    let events = credit::events_of(conn, organization_id)?;
+    Ok(score(&scale, &recorded_events(&events), on))
+}
+
+/// Recomputes the organisation's score from its events and stores it.
+pub fn recompute(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CreditScore, ApiError> {
+    let score = computed(conn, organization_id, today)?;
+    Ok(credit::save_score(conn, organization_id, &to_new_score(&score, today)?, now)?)
+}
+
+/// Adds one new event to the stored score (or recomputes when the stored
+/// score is not current for `today`).
+fn apply(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    event: &RecordedEvent,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CreditScore, ApiError> {
+    let scale = scale(conn, today)?;
+    let mut stored = match credit::score_of(conn, organization_id)? {
+        Some(s) => StoredScore {
+            events_sum: s.events_sum,
+            in_force: usize::try_from(s.in_force).map_err(ApiError::internal)?,
+            next_change_on: s.next_change_on,
+            as_of: s.as_of,
+        },
+        None => StoredScore::from_events(&[], today),
+    };
+    match add_event(&mut stored, &scale, event, today) {
+        Ok(score) => Ok(credit::save_score(conn, organization_id, &to_new_score(&score, today)?, now)?),
+        // The stored row missed an expiry: the new event is already stored, so recompute.
+        Err(CreditError::StaleScore { .. }) => recompute(conn, organization_id, today, now),
+        Err(other) => Err(ApiError::internal(other)),
+    }
+}
+
+/// Records a credit event against `org` — the only way events are made —
+/// keeps the stored score current, writes the audit record, and lists the
+/// organisation on the blacklist when the event type is a trigger (八(三);
+/// 应急管理部令第11号). The event's points and expiry come from the rule in
+/// force on the date it occurred; no rule then is a 422 on `occurred_on`.
+pub fn record_event(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    org: &Organization,
+    input: &EventInput<'_>,
+) -> Result<Recorded, ApiError> {
+    let now = crate::clock::now();
+    let today = cst_date(now);
+    let table = credit::load_table(conn)?;
+    let rule = table.rule(input.event_type, input.occurred_on).map_err(|e| match e {
+        CreditError::NotInForce { .. } => ApiError::invalid_field("occurred_on", e.code(), e.to_string()),
+        other => ApiError::internal(other),
+    })?;
+    let recorded = RecordedEvent::from_rule(rule, input.occurred_on);
+    let event = credit::insert_event(
+        conn,
+        &NewCreditEvent {
+            organization_id: org.id,
+            event_type: input.event_type,
+            occurred_on: input.occurred_on,
+            points: recorded.points,
+            expires_on: recorded.expires_on,
+            rule_version: rule.version_label(),
+            clause: rule.clause.clone(),
+            evidence: input.evidence.to_owned(),
+            source: input.source.map(|(kind, id)| (kind.to_owned(), id.to_string())),
+            recorded_by: actor.caller.client_id.clone(),
+        },
+        now,
+    )
+    .map_err(|e| match e {
+        StoreError::Duplicate(_) => ApiError::conflict("credit_event_exists"),
+        other => other.into(),
+    })?;
+    actor.record(conn, "credit_event.record", "credit_event", &event.id.to_string(), Some(&org.region_code))?;
+    let score = apply(conn, org.id, &recorded, today, now)?;
+    let listing = if input.event_type.blacklist_trigger() {
+        Some(list_on_blacklist(conn, actor, org, input.event_type.as_str(), Some(event.id), input.occurred_on)?)
+    } else {
+        None
+    };
+    Ok(Recorded { event, score, listing })
+}
+
+/// Lists the organisation on the blacklist from `listed_on` for the term in
+/// force then (3 years; 应急管理部令第11号).
+fn list_on_blacklist(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    org: &Organization,
+    trigger: &str,
+    credit_event_id: Option<Uuid>,
+    listed_on: NaiveDate,
+) -> Result<Listing, ApiError> {
+    let book = rules::load_rule_book(conn)?;
+    let term = ListingTerm::new(&book, listed_on).map_err(|e| ApiError::rule("occurred_on", e))?;
+    let decided_region = actor.caller.jurisdiction().cloned().unwrap_or_else(|| org.region_code.clone());
+    let listing = blacklist::insert_listing(
+        conn,
+        &NewListing {
+            organization_id: org.id,
+            trigger_type: trigger.to_owned(),
+            credit_event_id,
+            decided_by: actor.caller.client_id.clone(),
+            decided_region,
+            listed_on,
+            ends_on: term.value.ends_on,
+            term_rule_version: term.version,
+        },
+        crate::clock::now(),
+    )?;
+    actor.record(conn, "blacklist.list", "blacklist_listing", &listing.id.to_string(), Some(&org.region_code))?;
+    Ok(listing)
+}
+
+/// The organisation's current score: the stored row when it is current for
+/// `today` (one indexed read), otherwise computed from the events.
+pub fn current(conn: &mut DbConnection, organization_id: Uuid, today: NaiveDate) -> Result<Score, ApiError> {
+    if let Some(stored) = credit::score_of(conn, organization_id)? {
+        let state = StoredScore {
+            events_sum: stored.events_sum,
+            in_force: usize::try_from(stored.in_force).map_err(ApiError::internal)?,
+            next_change_on: stored.next_change_on,
+            as_of: stored.as_of,
+        };
+        if state.is_current(today) {
+            return Ok(Score {
+                value: stored.score,
+                grade: stored.grade,
+                events_sum: stored.events_sum,
+                in_force: state.in_force,
+                next_change_on: stored.next_change_on,
+                versions: stored.scale_versions,
+            });
+        }
+    }
+    computed(conn, organization_id, today)
+}
+
+/// A stored score that disagrees with the full recompute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub organization_id: Uuid,
+    pub stored: Option<(i32, i64, Option<NaiveDate>)>,
+    pub computed: (i32, i64, Option<NaiveDate>),
+}
+
+/// Recomputes every organisation with events from scratch and compares with
+/// the stored score; with `fix`, stores the recomputed one where they differ.
+pub fn recompute_all(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    fix: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Mismatch>, ApiError> {
+    let mut mismatches = Vec::new();
+    for organization_id in credit::scored_organizations(conn)? {
+        let fresh = computed(conn, organization_id, today)?;
+        let stored = credit::score_of(conn, organization_id)?;
+        let key = |s: &CreditScore| (s.score, s.events_sum, s.next_change_on);
+        let wanted = (fresh.value, fresh.events_sum, fresh.next_change_on);
+        if stored.as_ref().map(key) != Some(wanted) {
+            mismatches.push(Mismatch { organization_id, stored: stored.as_ref().map(key), computed: wanted });
+            if fix {
+                credit::save_score(conn, organization_id, &to_new_score(&fresh, today)?, now)?;
+            }
+        }
+    }
+    Ok(mismatches)
+}
+
+/// Recomputes the scores whose next change (an expiry) is due; returns how
+/// many were brought up to date.
+pub fn sweep_due(conn: &mut DbConnection, today: NaiveDate, limit: i64) -> Result<usize, ApiError> {
+    let due = credit::due_for_recompute(conn, today, limit)?;
+    let now = crate::clock::now();
+    for organization_id in &due {
+        recompute(conn, *organization_id, today, now)?;
+    }
+    Ok(due.len())
+}
+
+/// Runs [`sweep_due`] every `every` on a thread of its own for as long as
+/// the process runs (Diesel is blocking). Several instances may sweep at
+/// once: a recompute is idempotent.
+pub fn spawn_sweeper(pool: DbPool, every: Duration) -> std::io::Result<()> {
+    std::thread::Builder::new().name("credit-sweeper".into()).spawn(move || loop {
+        std::thread::sleep(every);
+        let today = cst_date(crate::clock::now());
+        let swept = pool
+            .get()
+            .map_err(|e| ApiError::from(StoreError::from(e)))
+            .and_then(|mut conn| conn.transaction(|conn| sweep_due(conn, today, 500)));
+        match swept {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(recomputed = n, "credit scores brought past their expiries"),
+            Err(error) => tracing::warn!(code = error.code(), "credit sweep failed; retrying next tick"),
+        }
+    })?;
+    Ok(())
+}

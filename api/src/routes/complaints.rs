@@ -1,0 +1,6 @@
+//! Placeholder: filled in by its owner.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this module's routes under `/api/v1`.
+pub fn register(_cfg: &mut ServiceConfig) {}

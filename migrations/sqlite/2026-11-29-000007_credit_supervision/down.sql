@@ -1,0 +1,11 @@
+DROP TABLE complaints;
+DROP TABLE spot_check_targets;
+DROP TABLE spot_check_draws;
+DROP TABLE bans;
+DROP TABLE sanctions;
+DROP TABLE blacklist_removal_applications;
+DROP TABLE blacklist_listings;
+DROP TABLE credit_feed_lock;
+DROP TABLE credit_scores;
+DROP TABLE credit_events;
+DROP TABLE credit_event_rules;

@@ -1,0 +1,317 @@
+//! Credit (豫安委〔2017〕17号 八(三)): the points table, recorded credit
+//! events, and the stored current score of each organisation with the
+//! sequence that orders the portals' change feed.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::credit::{CreditEventType, CreditRule, CreditTable, Grade};
+use uuid::Uuid;
+
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{credit_event_rules, credit_events, credit_feed_lock, credit_scores};
+use crate::{DbConnection, Page};
+
+/// The points table as seeded; [`CreditTable::new`] rejects overlaps.
+pub fn load_table(conn: &mut DbConnection) -> StoreResult<CreditTable> {
+    let rows: Vec<(String, i32, i32, NaiveDate, Option<NaiveDate>, String)> = with_conn!(conn, c => credit_event_rules::table
+            .select((
+                credit_event_rules::event_type,
+                credit_event_rules::points,
+                credit_event_rules::validity_months,
+                credit_event_rules::effective_from,
+                credit_event_rules::effective_to,
+                credit_event_rules::clause,
+            ))
+            .order((credit_event_rules::event_type, credit_event_rules::effective_from))
+            .load(c))?;
+    let rules = rows
+        .into_iter()
+        .map(|(event_type, points, months, effective_from, effective_to, clause)| {
+            let corrupt = || StoreError::Corrupt(format!("credit_event_rules {event_type}@{effective_from}"));
+            Ok(CreditRule {
+                event_type: CreditEventType::parse(&event_type).map_err(|_| corrupt())?,
+                points,
+                validity_months: u32::try_from(months).map_err(|_| corrupt())?,
+                effective_from,
+                effective_to,
+                clause,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    CreditTable::new(rules).map_err(|e| StoreError::Corrupt(format!("credit_event_rules: {e}")))
+}
+
+/// A recorded credit event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditEvent {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub event_type: CreditEventType,
+    pub occurred_on: NaiveDate,
+    pub points: i32,
+    /// The first day the event no longer counts.
+    pub expires_on: NaiveDate,
+    pub rule_version: String,
+    pub clause: String,
+    pub evidence: String,
+    /// The record that created the event (`sanction`, `complaint`, …), if not recorded directly.
+    pub source: Option<(String, String)>,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCreditEvent {
+    pub organization_id: Uuid,
+    pub event_type: CreditEventType,
+    pub occurred_on: NaiveDate,
+    pub points: i32,
+    pub expires_on: NaiveDate,
+    pub rule_version: String,
+    pub clause: String,
+    pub evidence: String,
+    pub source: Option<(String, String)>,
+    pub recorded_by: String,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = credit_events)]
+struct EventRow {
+    id: String,
+    organization_id: String,
+    event_type: String,
+    occurred_on: NaiveDate,
+    points: i32,
+    expires_on: NaiveDate,
+    rule_version: String,
+    clause: String,
+    evidence: String,
+    source_type: Option<String>,
+    source_id: Option<String>,
+    recorded_by: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<EventRow> for CreditEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> StoreResult<CreditEvent> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("credit_events.{what} of {}", row.id));
+        Ok(CreditEvent {
+            id: Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?,
+            organization_id: Uuid::parse_str(&row.organization_id).map_err(|_| corrupt("organization_id"))?,
+            event_type: CreditEventType::parse(&row.event_type).map_err(|_| corrupt("event_type"))?,
+            occurred_on: row.occurred_on,
+            points: row.points,
+            expires_on: row.expires_on,
+            rule_version: row.rule_version,
+            clause: row.clause,
+            evidence: row.evidence,
+            source: row.source_type.zip(row.source_id),
+            recorded_by: row.recorded_by,
+            created_at: row.created_at.and_utc(),
+        })
+    }
+}
+
+/// Stores an event; one event per source record and type
+/// ([`StoreError::Duplicate`] otherwise).
+pub fn insert_event(conn: &mut DbConnection, new: &NewCreditEvent, now: DateTime<Utc>) -> StoreResult<CreditEvent> {
+    let row = EventRow {
+        id: Uuid::now_v7().to_string(),
+        organization_id: new.organization_id.to_string(),
+        event_type: new.event_type.as_str().to_owned(),
+        occurred_on: new.occurred_on,
+        points: new.points,
+        expires_on: new.expires_on,
+        rule_version: new.rule_version.clone(),
+        clause: new.clause.clone(),
+        evidence: new.evidence.clone(),
+        source_type: new.source.as_ref().map(|(t, _)| t.clone()),
+        source_id: new.source.as_ref().map(|(_, id)| id.clone()),
+        recorded_by: new.recorded_by.clone(),
+        created_at: now.naive_utc(),
+    };
+    let stored: EventRow = with_conn!(conn, c => diesel::insert_into(credit_events::table)
+        .values(&row)
+        .returning(EventRow::as_returning())
+        .get_result(c))?;
+    CreditEvent::try_from(stored)
+}
+
+/// Every event of an organisation, by date of occurrence.
+pub fn events_of(conn: &mut DbConnection, organization_id: Uuid) -> StoreResult<Vec<CreditEvent>> {
+    let key = organization_id.to_string();
+    let rows: Vec<EventRow> = with_conn!(conn, c => credit_events::table
+        .filter(credit_events::organization_id.eq(&key))
+        .select(EventRow::as_select())
+        .order((credit_events::occurred_on, credit_events::id))
+        .load(c))?;
+    rows.into_iter().map(CreditEvent::try_from).collect()
+}
+
+/// The stored current score of an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditScore {
+    pub organization_id: Uuid,
+    pub score: i32,
+    pub grade: Grade,
+    pub events_sum: i64,
+    pub in_force: u32,
+    /// The next date the score changes without a new event (an expiry).
+    pub next_change_on: Option<NaiveDate>,
+    /// The date the score was computed for.
+    pub as_of: NaiveDate,
+    /// Rule versions of the scale (base, range, grade bands).
+    pub scale_versions: Vec<String>,
+    /// Position in the change feed.
+    pub change_seq: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A score to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScore {
+    pub score: i32,
+    pub grade: Grade,
+    pub events_sum: i64,
+    pub in_force: u32,
+    pub next_change_on: Option<NaiveDate>,
+    pub as_of: NaiveDate,
+    pub scale_versions: Vec<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = credit_scores)]
+struct ScoreRow {
+    organization_id: String,
+    score: i32,
+    grade: String,
+    events_sum: i64,
+    in_force: i32,
+    next_change_on: Option<NaiveDate>,
+    as_of: NaiveDate,
+    scale_versions: String,
+    change_seq: i64,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<ScoreRow> for CreditScore {
+    type Error = StoreError;
+
+    fn try_from(row: ScoreRow) -> StoreResult<CreditScore> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("credit_scores.{what} of {}", row.organization_id));
+        Ok(CreditScore {
+            organization_id: Uuid::parse_str(&row.organization_id).map_err(|_| corrupt("organization_id"))?,
+            score: row.score,
+            grade: Grade::parse(&row.grade).map_err(|_| corrupt("grade"))?,
+            events_sum: row.events_sum,
+            in_force: u32::try_from(row.in_force).map_err(|_| corrupt("in_force"))?,
+            next_change_on: row.next_change_on,
+            as_of: row.as_of,
+            scale_versions: serde_json::from_str(&row.scale_versions).map_err(|_| corrupt("scale_versions"))?,
+            change_seq: row.change_seq,
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+/// The stored score: one primary-key read.
+pub fn score_of(conn: &mut DbConnection, organization_id: Uuid) -> StoreResult<Option<CreditScore>> {
+    let key = organization_id.to_string();
+    let row: Option<ScoreRow> =
+        with_conn!(conn, c => credit_scores::table.find(&key).select(ScoreRow::as_select()).first(c).optional())?;
+    row.map(CreditScore::try_from).transpose()
+}
+
+/// Takes the feed lock and the next feed position. Every score write goes
+/// through here inside its transaction: PostgreSQL holds the row lock until
+/// commit, so positions become visible in order and a feed reader that has
+/// seen position n never later finds a smaller one committed (SQLite
+/// serialises writers already).
+fn next_seq(conn: &mut DbConnection) -> StoreResult<i64> {
+    let seq: i64 = with_conn!(conn, c => diesel::update(credit_feed_lock::table.find(1))
+        .set(credit_feed_lock::last_seq.eq(credit_feed_lock::last_seq + 1))
+        .returning(credit_feed_lock::last_seq)
+        .get_result(c))?;
+    Ok(seq)
+}
+
+/// Stores the organisation's current score at the next feed position.
+pub fn save_score(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    new: &NewScore,
+    now: DateTime<Utc>,
+) -> StoreResult<CreditScore> {
+    let change_seq = next_seq(conn)?;
+    let row = ScoreRow {
+        organization_id: organization_id.to_string(),
+        score: new.score,
+        grade: new.grade.as_str().to_owned(),
+        events_sum: new.events_sum,
+        in_force: i32::try_from(new.in_force).map_err(|_| StoreError::Corrupt("in_force beyond i32".into()))?,
+        next_change_on: new.next_change_on,
+        as_of: new.as_of,
+        scale_versions: serde_json::to_string(&new.scale_versions).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        change_seq,
+        updated_at: now.naive_utc(),
+    };
+    let stored: ScoreRow = with_conn!(conn, c => diesel::insert_into(credit_scores::table)
+        .values(&row)
+        .on_conflict(credit_scores::organization_id)
+        .do_update()
+        .set(&row)
+        .returning(ScoreRow::as_returning())
+        .get_result(c))?;
+    CreditScore::try_from(stored)
+}
+
+/// Organisations whose stored score changes on or before `today` by an
+/// expiry (or a future-dated event), oldest change first.
+pub fn due_for_recompute(conn: &mut DbConnection, today: NaiveDate, limit: i64) -> StoreResult<Vec<Uuid>> {
+    let ids: Vec<String> = with_conn!(conn, c => credit_scores::table
+        .filter(credit_scores::next_change_on.le(today))
+        .select(credit_scores::organization_id)
+        .order((credit_scores::next_change_on, credit_scores::organization_id))
+        .limit(limit)
+        .load(c))?;
+    ids.iter().map(|id| Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("credit_scores {id}")))).collect()
+}
+
+/// Every organisation with a stored score or an event, in id order.
+pub fn scored_organizations(conn: &mut DbConnection) -> StoreResult<Vec<Uuid>> {
+    let mut ids: Vec<String> = with_conn!(conn, c => credit_events::table
+        .select(credit_events::organization_id)
+        .distinct()
+        .load(c))?;
+    let stored: Vec<String> =
+        with_conn!(conn, c => credit_scores::table.select(credit_scores::organization_id).load(c))?;
+    ids.extend(stored);
+    ids.sort();
+    ids.dedup();
+    ids.iter().map(|id| Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("organisation id {id}")))).collect()
+}
+
+/// The change feed: stored scores after feed position `after` (or updated
+/// at or after `since` when starting), in feed order.
+pub fn feed(
+    conn: &mut DbConnection,
+    after: Option<i64>,
+    since: Option<DateTime<Utc>>,
+    limit: i64,
+) -> StoreResult<Page<CreditScore>> {
+    let since = since.map(|s| s.naive_utc());
+    let rows: Vec<ScoreRow> = with_conn!(conn, c => {
+        let mut query = credit_scores::table.select(ScoreRow::as_select()).into_boxed();
+        if let Some(after) = after {
+            query = query.filter(credit_scores::change_seq.gt(after));
+        }
+        if let Some(since) = since {
+            query = query.filter(credit_scores::updated_at.ge(since));
+        }
+        query.order(credit_scores::change_seq).limit(limit + 1).load(c)
+    })?;
+    let items = rows.into_iter().map(CreditScore::try_from).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |s| s.change_seq.to_string()))
+}
