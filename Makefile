@@ -81,3 +81,4 @@ bench:
 	TEST_DATABASE=postgres $(CARGO) run --release -p e2e --bin bench-ingest
 	$(CARGO) build --release -p api --bin henan-safety
 	TEST_DATABASE=postgres SOAK_SERVER=$(or $(CARGO_TARGET_DIR),target)/release/henan-safety $(CARGO) run --release -p e2e --bin soak
+	TEST_DATABASE=postgres BENCH_SERVER=$(or $(CARGO_TARGET_DIR),target)/release/henan-safety $(CARGO) run --release -p e2e --bin bench-credit

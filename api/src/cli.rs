@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `clients create`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `clients create`,
+//! `openapi`, `verify-audit`, `credit-recompute`.
 
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
@@ -33,6 +34,14 @@ pub enum Command {
     Openapi,
     /// Check the audit trail's hash chain; exit status 1 when it is broken.
     VerifyAudit,
+    /// Recompute every credit score from its events and compare with the
+    /// stored one; exit status 1 on a difference unless `--fix` stored the
+    /// recomputed scores.
+    CreditRecompute {
+        /// Store the recomputed score where it differs.
+        #[arg(long)]
+        fix: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +133,29 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Openapi => {
             print!("{}", crate::openapi::yaml()?);
+        }
+        Command::CreditRecompute { fix } => {
+            let settings = cli.settings;
+            let mismatches = tokio_block(move || -> Result<_, String> {
+                let pool =
+                    prepare_database(&Settings { migrate_on_start: false, ..settings }).map_err(|e| e.to_string())?;
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                let now = crate::clock::now();
+                let today = domain::time::cst_date(now);
+                conn.transaction(|conn| crate::credit::recompute_all(conn, today, fix, now)).map_err(|e| describe(&e))
+            })
+            .await??;
+            for m in &mismatches {
+                println!("organisation {}: stored {:?}, recomputed {:?}", m.organization_id, m.stored, m.computed);
+            }
+            match (mismatches.len(), fix) {
+                (0, _) => println!("credit scores agree with their events"),
+                (n, true) => println!("{n} stored scores recomputed and stored"),
+                (n, false) => {
+                    println!("{n} stored scores differ from their events (run with --fix to store them)");
+                    std::process::exit(1);
+                }
+            }
         }
     }
     Ok(())

@@ -154,7 +154,7 @@ pub fn record_event(
     actor.record(conn, "credit_event.record", "credit_event", &event.id.to_string(), Some(&org.region_code))?;
     let score = apply(conn, org.id, &recorded, today, now)?;
     let listing = if input.event_type.blacklist_trigger() {
-        Some(list_on_blacklist(conn, actor, org, input.event_type.as_str(), Some(event.id), input.occurred_on)?)
+        list_on_blacklist(conn, actor, org, input.event_type.as_str(), Some(event.id), input.occurred_on)?
     } else {
         None
     };
@@ -162,7 +162,9 @@ pub fn record_event(
 }
 
 /// Lists the organisation on the blacklist from `listed_on` for the term in
-/// force then (3 years; 应急管理部令第11号).
+/// force then (3 years; 应急管理部令第11号). An act before the national
+/// rule took effect (2023-10-01) costs its points but lists nobody: no
+/// blacklist term was in force to apply.
 fn list_on_blacklist(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -170,9 +172,13 @@ fn list_on_blacklist(
     trigger: &str,
     credit_event_id: Option<Uuid>,
     listed_on: NaiveDate,
-) -> Result<Listing, ApiError> {
+) -> Result<Option<Listing>, ApiError> {
     let book = rules::load_rule_book(conn)?;
-    let term = ListingTerm::new(&book, listed_on).map_err(|e| ApiError::rule("occurred_on", e))?;
+    let term = match ListingTerm::new(&book, listed_on) {
+        Ok(term) => term,
+        Err(domain::rules::RuleError::NotInForce { .. }) => return Ok(None),
+        Err(other) => return Err(ApiError::internal(other)),
+    };
     let decided_region = actor.caller.jurisdiction().cloned().unwrap_or_else(|| org.region_code.clone());
     let listing = blacklist::insert_listing(
         conn,
@@ -189,7 +195,7 @@ fn list_on_blacklist(
         crate::clock::now(),
     )?;
     actor.record(conn, "blacklist.list", "blacklist_listing", &listing.id.to_string(), Some(&org.region_code))?;
-    Ok(listing)
+    Ok(Some(listing))
 }
 
 /// The organisation's current score: the stored row when it is current for

@@ -138,13 +138,24 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "certificate_exists" => {
             ("该证号在此作业类别已有有效证书", "A current certificate with this number and category exists")
         }
-        "already_revoked" => ("证书已被吊销", "The certificate is already revoked"),
+        "already_revoked" => ("已被吊销", "Already revoked"),
         "certificate_not_reviewable" => {
             ("证书当前状态不能复审", "The certificate cannot be reviewed in its current status")
         }
         "period_not_published" => ("该期考试合格率尚未公布", "The pass rates of this period are not published"),
         "already_published" => ("该期考试合格率已公布", "The pass rates of this period are already published"),
         "duplicate_registration_number" => ("注册证号已存在", "The registration number is already recorded"),
+        "name_mismatch" => ("该身份证号已登记为其他姓名", "This identity number is recorded under another name"),
+        "credit_event_exists" => ("该记录已产生信用事件", "This record already produced its credit event"),
+        "invalid_transition" => ("当前状态不能变更为所请求的状态", "The status cannot change that way"),
+        "already_complied" => ("整改已确认完成", "Compliance is already recorded"),
+        "removal_pending" => ("已有待审核的提前移出申请", "An early-removal application is already pending"),
+        "removal_already_decided" => ("该申请已作出决定", "The application is already decided"),
+        "removal_not_approved" => ("该申请未获批准，不能撤销", "Only an approved application can be revoked"),
+        "result_already_recorded" => {
+            ("该抽查对象的检查结果已登记", "The result of this spot-check target is already recorded")
+        }
+        "not_a_service_provider" => ("该机构不是服务机构", "The organisation is not a service provider"),
         _ => return None,
     };
     Some(match lang {

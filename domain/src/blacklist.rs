@@ -256,3 +256,79 @@ mod tests {
         .is_err());
     }
 }
+
+// Early-removal applications (应急管理部令第11号): the statuses an application passes through.
+
+use crate::vocabulary::string_enum;
+
+string_enum! {
+    /// Where an application for early removal stands (豫安委〔2017〕17号 八(三); 应急管理部令第11号).
+    /// `pending` until a regulator decides; `approved` ends the listing early; `revoked` is an
+    /// approval later found to have been obtained by fraud, which restores the listing
+    /// ([`restore_after_fraudulent_removal`]).
+    pub enum RemovalStatus ("removal application status", "invalid_removal_status") {
+        /// Awaiting a regulator's decision.
+        Pending = "pending",
+        /// Granted: the party is off the list from the decision date.
+        Approved = "approved",
+        /// Refused: the listing runs on.
+        Rejected = "rejected",
+        /// An approval revoked as obtained by fraud: the listing is restored with its original term.
+        Revoked = "revoked",
+    }
+}
+
+string_enum! {
+    /// A regulator's decision on a pending application for early removal (应急管理部令第11号).
+    pub enum RemovalDecision ("removal decision", "invalid_decision") {
+        /// Grant early removal.
+        Approved = "approved",
+        /// Refuse it.
+        Rejected = "rejected",
+    }
+}
+
+impl RemovalDecision {
+    /// The status the application takes.
+    pub fn status(self) -> RemovalStatus {
+        match self {
+            RemovalDecision::Approved => RemovalStatus::Approved,
+            RemovalDecision::Rejected => RemovalStatus::Rejected,
+        }
+    }
+}
+
+impl RemovalStatus {
+    /// Whether an application may move from `self` to `to` (应急管理部令第11号): a pending one is
+    /// approved or rejected, once; only an approval can be revoked for fraud. Every other move,
+    /// including deciding twice, is refused.
+    pub fn may_become(self, to: RemovalStatus) -> bool {
+        use RemovalStatus as S;
+        matches!((self, to), (S::Pending, S::Approved) | (S::Pending, S::Rejected) | (S::Approved, S::Revoked))
+    }
+}
+
+#[cfg(test)]
+mod removal_status_tests {
+    use super::*;
+    use crate::vocabulary::assert_string_enum;
+
+    #[test]
+    fn vocabularies() {
+        assert_string_enum!(RemovalStatus, "invalid_removal_status");
+        assert_string_enum!(RemovalDecision, "invalid_decision");
+        assert_eq!(RemovalDecision::Approved.status(), RemovalStatus::Approved);
+        assert_eq!(RemovalDecision::Rejected.status(), RemovalStatus::Rejected);
+    }
+
+    #[test]
+    fn transitions() {
+        use RemovalStatus as S;
+        let allowed: Vec<(S, S)> = S::ALL
+            .iter()
+            .flat_map(|&from| S::ALL.iter().map(move |&to| (from, to)))
+            .filter(|&(from, to)| from.may_become(to))
+            .collect();
+        assert_eq!(allowed, [(S::Pending, S::Approved), (S::Pending, S::Rejected), (S::Approved, S::Revoked)]);
+    }
+}

@@ -254,6 +254,23 @@ pub fn ban_in_force(ban: &Ban, on: NaiveDate) -> bool {
     ban.from <= on && ban.to.is_none_or(|to| on <= to)
 }
 
+/// The status an organisation is in on a day (豫安委〔2017〕17号 八(一) exit ladder): `revoked`
+/// when the registry says so (a revocation is stored, and ends the ladder); otherwise `suspended`
+/// when a service suspension is in force that day ([`suspended_on`]) or the registry says
+/// suspended; otherwise the stored status. A suspension ends by itself after its last day, so it
+/// is read from the sanctions rather than stored.
+pub fn effective_status(
+    stored: crate::organization::OrganizationStatus,
+    suspension_in_force: bool,
+) -> crate::organization::OrganizationStatus {
+    use crate::organization::OrganizationStatus as S;
+    match stored {
+        S::Revoked => S::Revoked,
+        _ if suspension_in_force => S::Suspended,
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::blacklist::RemovalStatus;
 use domain::organization::OrganizationKind;
 use domain::region::RegionCode;
 use uuid::Uuid;
@@ -29,6 +30,13 @@ pub struct Listing {
     /// Early removal (approved application), if any.
     pub removed_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Listing {
+    /// The listing's dates as the domain reasons about them.
+    pub fn term(&self) -> domain::blacklist::Listing {
+        domain::blacklist::Listing { listed_on: self.listed_on, ends_on: self.ends_on, removed_on: self.removed_on }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +123,22 @@ pub fn find_listing(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Lis
     row.map(Listing::try_from).transpose()
 }
 
+/// The listing, locked until the transaction ends so that writes about it
+/// (applications, decisions) queue: PostgreSQL takes the row lock; SQLite
+/// transactions are already serialised by `BEGIN IMMEDIATE`.
+pub fn lock_listing(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Listing>> {
+    let key = id.to_string();
+    let row: Option<ListingRow> = match conn {
+        DbConnection::Postgres(c) => {
+            blacklist_listings::table.find(&key).select(ListingRow::as_select()).for_update().first(c).optional()?
+        }
+        DbConnection::Sqlite(c) => {
+            blacklist_listings::table.find(&key).select(ListingRow::as_select()).first(c).optional()?
+        }
+    };
+    row.map(Listing::try_from).transpose()
+}
+
 /// Every listing of an organisation, oldest first.
 pub fn listings_of(conn: &mut DbConnection, organization_id: Uuid) -> StoreResult<Vec<Listing>> {
     let key = organization_id.to_string();
@@ -194,8 +218,8 @@ pub struct RemovalApplication {
     pub listing_id: Uuid,
     pub applied_on: NaiveDate,
     pub reason: String,
-    /// `pending`, `approved`, `rejected` or `revoked` (an approval found fraudulent).
-    pub status: String,
+    /// `revoked` is an approval found fraudulent.
+    pub status: RemovalStatus,
     pub decided_by: Option<String>,
     pub decided_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
@@ -223,8 +247,8 @@ impl TryFrom<ApplicationRow> for RemovalApplication {
             id: Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?,
             listing_id: Uuid::parse_str(&row.listing_id).map_err(|_| corrupt("listing_id"))?,
             applied_on: row.applied_on,
+            status: RemovalStatus::parse(&row.status).map_err(|_| corrupt("status"))?,
             reason: row.reason,
-            status: row.status,
             decided_by: row.decided_by,
             decided_on: row.decided_on,
             created_at: row.created_at.and_utc(),
@@ -244,7 +268,7 @@ pub fn insert_application(
         listing_id: listing_id.to_string(),
         applied_on,
         reason: reason.to_owned(),
-        status: "pending".to_owned(),
+        status: RemovalStatus::Pending.as_str().to_owned(),
         decided_by: None,
         decided_on: None,
         created_at: now.naive_utc(),
@@ -282,8 +306,8 @@ pub fn applications_of(conn: &mut DbConnection, listing_id: Uuid) -> StoreResult
 pub fn decide_application(
     conn: &mut DbConnection,
     id: Uuid,
-    from: &str,
-    to: &str,
+    from: RemovalStatus,
+    to: RemovalStatus,
     by: &str,
     on: NaiveDate,
 ) -> StoreResult<RemovalApplication> {
@@ -291,10 +315,10 @@ pub fn decide_application(
     let row: Option<ApplicationRow> = with_conn!(conn, c => diesel::update(
             blacklist_removal_applications::table
                 .filter(blacklist_removal_applications::id.eq(&key))
-                .filter(blacklist_removal_applications::status.eq(from)),
+                .filter(blacklist_removal_applications::status.eq(from.as_str())),
         )
         .set((
-            blacklist_removal_applications::status.eq(to),
+            blacklist_removal_applications::status.eq(to.as_str()),
             blacklist_removal_applications::decided_by.eq(Some(by)),
             blacklist_removal_applications::decided_on.eq(Some(on)),
         ))

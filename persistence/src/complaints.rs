@@ -4,11 +4,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::complaints::{ComplaintCategory, ComplaintStatus};
+use domain::region::RegionCode;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::complaints;
-use crate::DbConnection;
+use crate::schema::{complaints, organizations, regions};
+use crate::{DbConnection, Page};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Complaint {
@@ -79,7 +80,10 @@ impl TryFrom<ComplaintRow> for Complaint {
 }
 
 /// Stores a complaint as `received`; a tracking code already used is
-/// [`StoreError::Duplicate`] (the caller draws another).
+/// [`StoreError::Duplicate`] (the caller draws another). The clash is
+/// detected with `ON CONFLICT DO NOTHING` rather than a failed insert, so it
+/// does not abort the surrounding PostgreSQL transaction and the caller can
+/// retry inside it.
 pub fn insert(conn: &mut DbConnection, new: &NewComplaint, now: DateTime<Utc>) -> StoreResult<Complaint> {
     let row = ComplaintRow {
         id: Uuid::now_v7().to_string(),
@@ -95,11 +99,17 @@ pub fn insert(conn: &mut DbConnection, new: &NewComplaint, now: DateTime<Utc>) -
         status_changed_at: now.naive_utc(),
         created_at: now.naive_utc(),
     };
-    let stored: ComplaintRow = with_conn!(conn, c => diesel::insert_into(complaints::table)
+    let stored: Option<ComplaintRow> = with_conn!(conn, c => diesel::insert_into(complaints::table)
         .values(&row)
+        .on_conflict(complaints::tracking_code)
+        .do_nothing()
         .returning(ComplaintRow::as_returning())
-        .get_result(c))?;
-    Complaint::try_from(stored)
+        .get_result(c)
+        .optional())?;
+    match stored {
+        Some(stored) => Complaint::try_from(stored),
+        None => Err(StoreError::Duplicate("complaints.tracking_code".to_owned())),
+    }
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Complaint>> {
@@ -152,4 +162,52 @@ pub fn transition(conn: &mut DbConnection, id: Uuid, t: &Transition<'_>, now: Da
         None if find(conn, id)?.is_some() => Err(StoreError::VersionConflict),
         None => Err(StoreError::NotFound),
     }
+}
+
+/// Which complaints a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintFilter {
+    pub status: Option<ComplaintStatus>,
+    /// Only complaints about organisations registered in this jurisdiction
+    /// (the region itself and the regions it supervises); the province, or
+    /// `None`, is everything.
+    pub jurisdiction: Option<RegionCode>,
+}
+
+/// One page of complaints in id order (ids are UUIDv7, so this is the order
+/// of filing, oldest first), after the id `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ComplaintFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Page<Complaint>> {
+    let status = filter.status.map(|s| s.as_str());
+    let jurisdiction = filter.jurisdiction.as_ref().filter(|j| !j.is_province()).map(|j| j.as_str().to_owned());
+    let after = after.map(|id| id.to_string());
+    let rows: Vec<ComplaintRow> = with_conn!(conn, c => {
+        let mut query = complaints::table.select(ComplaintRow::as_select()).into_boxed();
+        if let Some(status) = status {
+            query = query.filter(complaints::status.eq(status));
+        }
+        if let Some(jurisdiction) = &jurisdiction {
+            query = query.filter(
+                complaints::organization_id.eq_any(
+                    organizations::table.select(organizations::id).filter(
+                        organizations::region_code.eq_any(
+                            regions::table
+                                .select(regions::code)
+                                .filter(regions::code.eq(jurisdiction).or(regions::supervisor_code.eq(jurisdiction))),
+                        ),
+                    ),
+                ),
+            );
+        }
+        if let Some(after) = &after {
+            query = query.filter(complaints::id.gt(after));
+        }
+        query.order(complaints::id).limit(limit + 1).load(c)
+    })?;
+    let items = rows.into_iter().map(Complaint::try_from).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |c| c.id.to_string()))
 }

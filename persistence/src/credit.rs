@@ -8,7 +8,7 @@ use domain::credit::{CreditEventType, CreditRule, CreditTable, Grade};
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{credit_event_rules, credit_events, credit_feed_lock, credit_scores};
+use crate::schema::{credit_event_rules, credit_events, credit_feed_lock, credit_scores, organizations};
 use crate::{DbConnection, Page};
 
 /// The points table as seeded; [`CreditTable::new`] rejects overlaps.
@@ -182,7 +182,7 @@ pub struct NewScore {
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = credit_scores)]
+#[diesel(table_name = credit_scores, treat_none_as_null = true)]
 struct ScoreRow {
     organization_id: String,
     score: i32,
@@ -293,6 +293,14 @@ pub fn scored_organizations(conn: &mut DbConnection) -> StoreResult<Vec<Uuid>> {
     ids.iter().map(|id| Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("organisation id {id}")))).collect()
 }
 
+/// One entry of the change feed: the stored score and the organisation's
+/// credit code, by which portals key their mirror.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub score: CreditScore,
+    pub credit_code: String,
+}
+
 /// The change feed: stored scores after feed position `after` (or updated
 /// at or after `since` when starting), in feed order.
 pub fn feed(
@@ -300,10 +308,13 @@ pub fn feed(
     after: Option<i64>,
     since: Option<DateTime<Utc>>,
     limit: i64,
-) -> StoreResult<Page<CreditScore>> {
+) -> StoreResult<Page<FeedEntry>> {
     let since = since.map(|s| s.naive_utc());
-    let rows: Vec<ScoreRow> = with_conn!(conn, c => {
-        let mut query = credit_scores::table.select(ScoreRow::as_select()).into_boxed();
+    let rows: Vec<(ScoreRow, String)> = with_conn!(conn, c => {
+        let mut query = credit_scores::table
+            .inner_join(organizations::table)
+            .select((ScoreRow::as_select(), organizations::credit_code))
+            .into_boxed();
         if let Some(after) = after {
             query = query.filter(credit_scores::change_seq.gt(after));
         }
@@ -312,6 +323,9 @@ pub fn feed(
         }
         query.order(credit_scores::change_seq).limit(limit + 1).load(c)
     })?;
-    let items = rows.into_iter().map(CreditScore::try_from).collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_rows(items, limit, |s| s.change_seq.to_string()))
+    let items = rows
+        .into_iter()
+        .map(|(row, credit_code)| Ok(FeedEntry { score: CreditScore::try_from(row)?, credit_code }))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |e| e.score.change_seq.to_string()))
 }

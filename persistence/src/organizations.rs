@@ -261,6 +261,28 @@ pub fn update(
     }
 }
 
+/// Sets the registry status, bumping the version as [`update`] does so that
+/// tags and conditional requests see the change (八(一): a revocation makes the
+/// organisation `revoked`). Returns [`StoreError::NotFound`] for an unknown id.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: Uuid,
+    status: OrganizationStatus,
+    now: DateTime<Utc>,
+) -> StoreResult<Organization> {
+    let key = id.to_string();
+    let updated: Option<OrganizationRow> = with_conn!(conn, c => diesel::update(organizations::table.find(&key))
+        .set((
+            organizations::status.eq(status.as_str()),
+            organizations::version.eq(organizations::version + 1),
+            organizations::updated_at.eq(now.naive_utc()),
+        ))
+        .returning(OrganizationRow::as_returning())
+        .get_result(c)
+        .optional())?;
+    updated.map(Organization::try_from).transpose()?.ok_or(StoreError::NotFound)
+}
+
 /// Filters of the registry list; `None` means "any".
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationFilter {

@@ -1,15 +1,17 @@
 //! Sanctions (豫安委〔2017〕17号 八(一) exit ladder) and bans (八(二):
 //! 行业禁入 on an organisation, 职业禁入 on a person).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::region::RegionCode;
-use domain::sanctions::{BanKind, SanctionKind};
+use domain::sanctions::{BanKind, RectificationStatus, SanctionKind};
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{bans, sanctions};
-use crate::DbConnection;
+use crate::schema::{bans, organizations, sanctions};
+use crate::{DbConnection, Page};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SanctionRecord {
@@ -256,4 +258,133 @@ pub fn bans_of_person(conn: &mut DbConnection, person_id: Uuid) -> StoreResult<V
         .order((bans::from_date, bans::id))
         .load(c))?;
     rows.into_iter().map(BanRecord::try_from).collect()
+}
+
+impl SanctionRecord {
+    /// The decision as the domain rules read it (豫安委〔2017〕17号 八(一)).
+    pub fn decision(&self) -> domain::sanctions::Sanction {
+        domain::sanctions::Sanction {
+            kind: self.kind,
+            decided_on: self.decided_on,
+            deadline: self.deadline,
+            complied_on: self.complied_on,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+impl BanRecord {
+    /// The ban as the domain rules read it (豫安委〔2017〕17号 八(二)).
+    pub fn term(&self) -> domain::sanctions::Ban {
+        domain::sanctions::Ban { kind: self.kind, from: self.from, to: self.to }
+    }
+}
+
+pub fn find_ban(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<BanRecord>> {
+    let key = id.to_string();
+    let row: Option<BanRow> =
+        with_conn!(conn, c => bans::table.find(&key).select(BanRow::as_select()).first(c).optional())?;
+    row.map(BanRecord::try_from).transpose()
+}
+
+/// Which of `organization_ids` are under a service suspension in force on `on` (八(一) 中止服务),
+/// in one query.
+///
+/// This mirrors `domain::sanctions::suspended_on` in SQL so that a page of organisations costs
+/// one query: a `service_suspension` with `decided_on <= on` and `from <= on <= to`. The rule
+/// itself stays in the domain; tests/tests/sanctions.rs checks that the two agree.
+pub fn suspended_among(
+    conn: &mut DbConnection,
+    organization_ids: &[Uuid],
+    on: NaiveDate,
+) -> StoreResult<HashSet<Uuid>> {
+    if organization_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let keys: Vec<String> = organization_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<String> = with_conn!(conn, c => sanctions::table
+        .select(sanctions::organization_id)
+        .distinct()
+        .filter(sanctions::organization_id.eq_any(&keys))
+        .filter(sanctions::kind.eq(SanctionKind::ServiceSuspension.as_str()))
+        .filter(sanctions::decided_on.le(on))
+        .filter(sanctions::from_date.le(on))
+        .filter(sanctions::to_date.ge(on))
+        .load(c))?;
+    rows.iter()
+        .map(|id| Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("sanctions.organization_id = {id:?}"))))
+        .collect()
+}
+
+/// Filter of the rectification-order list.
+#[derive(Debug, Clone, Default)]
+pub struct RectificationFilter {
+    /// Only orders in this status on the date; `None` for every order decided by then.
+    pub status: Option<RectificationStatus>,
+    /// Only orders on organisations a regulator of this jurisdiction supervises (the province
+    /// supervises all).
+    pub jurisdiction: Option<RegionCode>,
+}
+
+/// Rectification orders (八(一) 责令整改) decided on or before `on`, with their status on `on`
+/// as the filter asks, in id order (recording order), `limit` per page after the id `after`.
+///
+/// The status conditions mirror `domain::sanctions::rectification_status` in SQL so that the
+/// list is filtered by the database, page by page:
+///
+/// - `complied`: `complied_on <= on`;
+/// - `overdue`: not complied by `on` and `deadline < on`;
+/// - `open`: not complied by `on` and no deadline passed (`deadline >= on`, or none).
+///
+/// The rule itself stays in the domain; tests/tests/sanctions.rs checks that the two agree.
+pub fn rectification_page(
+    conn: &mut DbConnection,
+    on: NaiveDate,
+    filter: &RectificationFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Page<SanctionRecord>> {
+    let supervised = match filter.jurisdiction.as_ref().filter(|j| !j.is_province()) {
+        Some(code) => Some(crate::regions::supervised_codes(conn, code)?),
+        None => None,
+    };
+    let status = filter.status;
+    let after = after.map(|id| id.to_string());
+    let rows: Vec<SanctionRow> = with_conn!(conn, c => {
+        let mut query = sanctions::table
+            .select(SanctionRow::as_select())
+            .filter(sanctions::kind.eq(SanctionKind::RectificationOrder.as_str()))
+            .filter(sanctions::decided_on.le(on))
+            .into_boxed();
+        let complied = sanctions::complied_on.is_not_null().and(sanctions::complied_on.le(on));
+        let not_complied = sanctions::complied_on.is_null().or(sanctions::complied_on.gt(on));
+        match status {
+            Some(RectificationStatus::Complied) => query = query.filter(complied),
+            Some(RectificationStatus::Overdue) => {
+                query = query
+                    .filter(not_complied)
+                    .filter(sanctions::deadline.is_not_null().and(sanctions::deadline.lt(on)));
+            }
+            Some(RectificationStatus::Open) => {
+                query = query
+                    .filter(not_complied)
+                    .filter(sanctions::deadline.is_null().or(sanctions::deadline.ge(on)));
+            }
+            None => {}
+        }
+        if let Some(codes) = &supervised {
+            query = query.filter(
+                sanctions::organization_id.eq_any(
+                    organizations::table.select(organizations::id).filter(organizations::region_code.eq_any(codes)),
+                ),
+            );
+        }
+        if let Some(after) = &after {
+            query = query.filter(sanctions::id.gt(after));
+        }
+        query.order(sanctions::id).limit(limit + 1).load(c)
+    })?;
+    let items = rows.into_iter().map(SanctionRecord::try_from).collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(items, limit, |s| s.id.to_string()))
 }

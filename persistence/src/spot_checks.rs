@@ -1,13 +1,16 @@
 //! Spot-check draws (豫安委〔2017〕17号 八(二) 双随机): the recorded inputs of
 //! every draw, so anyone can re-derive it, and the results per target.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::organization::{OrganizationKind, OrganizationStatus, Sector};
 use domain::region::RegionCode;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{spot_check_draws, spot_check_targets};
+use crate::schema::{organizations, regions, spot_check_draws, spot_check_targets};
 use crate::DbConnection;
 
 /// A draw with the inputs its seed was derived from.
@@ -218,4 +221,75 @@ pub fn record_result(
         .count()
         .get_result(c))?;
     Err(if exists == 0 { StoreError::NotFound } else { StoreError::VersionConflict })
+}
+
+/// The population filter of a draw; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct PopulationFilter {
+    pub kind: Option<OrganizationKind>,
+    pub sector: Option<Sector>,
+    /// Only organisations registered in this region or in a region answering to it.
+    pub region: Option<RegionCode>,
+    /// Only organisations a regulator of this jurisdiction supervises.
+    pub jurisdiction: Option<RegionCode>,
+}
+
+/// The population snapshot of a draw: ids of the organisations matching
+/// `filter` that are not revoked, sorted byte-wise (the order the draw's
+/// documented algorithm uses, whatever the database's collation).
+pub fn population(conn: &mut DbConnection, filter: &PopulationFilter) -> StoreResult<Vec<String>> {
+    let kind = filter.kind.map(|k| k.as_str());
+    let sector = filter.sector.map(|s| s.as_str());
+    // The province is everywhere: no sub-select, as in the registry list.
+    let within = |code: &Option<RegionCode>| code.as_ref().filter(|c| !c.is_province()).map(|c| c.as_str().to_owned());
+    let region = within(&filter.region);
+    let jurisdiction = within(&filter.jurisdiction);
+    let mut ids: Vec<String> = with_conn!(conn, c => {
+        let mut query = organizations::table
+            .select(organizations::id)
+            .filter(organizations::status.ne(OrganizationStatus::Revoked.as_str()))
+            .into_boxed();
+        if let Some(kind) = kind {
+            query = query.filter(organizations::kind.eq(kind));
+        }
+        if let Some(sector) = sector {
+            query = query.filter(organizations::sector.eq(sector));
+        }
+        for code in [&region, &jurisdiction].into_iter().flatten() {
+            query = query.filter(
+                organizations::region_code.eq_any(
+                    regions::table
+                        .select(regions::code)
+                        .filter(regions::code.eq(code).or(regions::supervisor_code.eq(code))),
+                ),
+            );
+        }
+        query.load(c)
+    })?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// What a draw shows of a target organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetOrganization {
+    pub name: String,
+    pub credit_code: String,
+}
+
+/// Name and credit code of each of `ids` that exists, by id.
+pub fn target_organizations(conn: &mut DbConnection, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, TargetOrganization>> {
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut found = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        let rows: Vec<(String, String, String)> = with_conn!(conn, c => organizations::table
+            .select((organizations::id, organizations::name, organizations::credit_code))
+            .filter(organizations::id.eq_any(chunk))
+            .load(c))?;
+        for (id, name, credit_code) in rows {
+            let id = Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(format!("organizations.id = {id:?}")))?;
+            found.insert(id, TargetOrganization { name, credit_code });
+        }
+    }
+    Ok(found)
 }

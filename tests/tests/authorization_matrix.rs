@@ -21,6 +21,13 @@
 //!   training institution in 410100, each with an agency client (the agency
 //!   role acts for both kinds; only a training institution posts exam
 //!   results and issues certificates);
+//! * agency A under supervision, all by the 410100 regulator: blacklist
+//!   listing L (a false report 13 months before today, recorded through
+//!   `POST /credit/events`, the only way listings are made) with agency A's
+//!   pending application for early removal; rectification order S; industry
+//!   ban I; and complaint K about it, filed through the public channel with
+//!   the complainant's phone 13900000077 as contact;
+//! * spot-check draw D of one target, by the 410100 regulator (region 410100);
 //! * person P — employed by enterprise A from 2020-01-01 with no end;
 //!   holder of certificate C (electrical, issued 2024-01-10 by the 410100
 //!   regulator); passed agency B's welding exam on 2026-03-15, so agency B
@@ -35,9 +42,15 @@
 //! itself; for a policy its insurer and the insured enterprise; for P, C and
 //! E the employer, enterprise A); the `_b` callers are another one of the
 //! same kind. Writes that cannot happen twice on one object (a revocation, a
-//! passed review) run on a certificate issued for that one cell
-//! ([`Object::FreshCertificate`]); other writes name fresh persons, numbers
-//! and periods from the cell's counter.
+//! passed review, a compliance, a triage, a removal decision, a spot-check
+//! result) run on an object made for that one cell (the `Fresh…` objects and
+//! [`Object::ApprovedApplication`]); other writes name fresh persons,
+//! numbers and periods from the cell's counter. Early removal is applied for
+//! only by the listed party, and one listing holds one pending application
+//! at a time, so every cell of the removal rows gets a listing of agency A of
+//! its own (and, for decisions and revocations, agency A's application on
+//! it, approved for revocations): agency A is the one applicant column, and
+//! every deciding column finds an application in the state it acts on.
 //!
 //! Personal data, checked on the raw bytes of every response of the run:
 //! every fixture organisation has its own phone number, so that a caller's
@@ -48,16 +61,21 @@
 //! admin, a regulator of 410100 or the province, or P's employer, enterprise
 //! A — unless the caller sent
 //! that number in its own request body (a write naming P echoes it back).
+//! No response may carry the complainant's phone to a caller other than an
+//! admin or a regulator of 410100 or the province (every fixture complaint is
+//! about agency A), not even to agency A.
 
 use std::collections::BTreeSet;
 
-use e2e::insurance::{batch, id_of, item, policy, post, status_json, store_premiums, write_policy};
+use e2e::insurance::{batch, get_json, id_of, item, policy, post, status_json, store_premiums, write_policy};
 use e2e::{credit_code, Client, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use self::Object::{
-    AgencyA, CertificateC, EngineerE, EnterpriseA, FreshCertificate, InsurerA, Nothing, PersonP, PolicyA,
+    AgencyA, ApprovedApplication, BanI, CertificateC, ComplaintK, DrawD, EngineerE, EnterpriseA, FreshApplication,
+    FreshCertificate, FreshComplaint, FreshDraw, FreshListing, FreshRectificationOrder, InsurerA, Nothing, PersonP,
+    PolicyA, SanctionS,
 };
 
 /// The callers, in the column order of every row.
@@ -102,6 +120,31 @@ enum Object {
     FreshCertificate,
     /// Engineer registration E of person P with enterprise A: `{id}`.
     EngineerE,
+    /// Rectification order S of agency A, by the 410100 regulator: `{id}`.
+    SanctionS,
+    /// Industry ban I of agency A, by the 410100 regulator: `{id}`.
+    BanI,
+    /// Complaint K about agency A, with the complainant's phone: `{id}`, `{tracking_code}`.
+    ComplaintK,
+    /// Spot-check draw D of the 410100 regulator (region 410100): `{id}`; `{position}` is 0.
+    DrawD,
+    /// A blacklist listing of agency A made just before the cell's request (a
+    /// false report 13 months before today, so early removal may be applied
+    /// for): `{id}`.
+    FreshListing,
+    /// Agency A's pending application for early removal from a fresh listing: `{id}`.
+    FreshApplication,
+    /// Agency A's application for early removal from a fresh listing,
+    /// approved by the 410100 regulator: `{id}`.
+    ApprovedApplication,
+    /// A rectification order of agency A (decided 2026-06-01, deadline
+    /// 2026-07-01) by the 410100 regulator: `{id}`.
+    FreshRectificationOrder,
+    /// A complaint about agency A filed through the public channel, with the
+    /// complainant's phone: `{id}`.
+    FreshComplaint,
+    /// A draw of one target by the 410100 regulator: `{id}`; `{position}` is 0.
+    FreshDraw,
 }
 
 /// One operation and what every caller must get.
@@ -144,6 +187,38 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/bans", query: "", object: AgencyA,
+        why: "admins and regulators only; an industry ban names agency A, which must be in the regulator's sight \
+              whole (410300: 404, as if it did not exist)",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/bans/{id}", query: "", object: BanI,
+        why: "an industry ban: admins, regulators of the banned organisation's jurisdiction and agency A itself; 404 \
+              for other regulators and organisations; portals 403 (bans are not on the public list)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/blacklist/removal-applications/{id}/decision", query: "", object: FreshApplication,
+        why: "admins and regulators covering agency A (410300: 404, it cannot see the organisation); other roles \
+              403; an approval of a pending application on a listing of the cell's own, since a decided application \
+              is removal_already_decided",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/blacklist/removal-applications/{id}/revocation", query: "", object: ApprovedApplication,
+        why: "admins and regulators covering agency A (410300: 404); other roles 403; an application approved for \
+              the cell, since a revoked one is removal_not_approved",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/blacklist/{id}/removal-applications", query: "", object: FreshListing,
+        why: "only the listed party itself: agency A (a listing of the cell's own, 13 months old, so that the \
+              application is neither too early nor removal_pending); other organisations 404; admins, regulators and \
+              portals, who never apply, 403",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 201),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 403)] },
     Row { method: "POST", path: "/api/v1/certificates", query: "", object: Nothing,
         why: "admins and regulators of the issuing region 410100 (410300: outside_jurisdiction 403), and a training \
               institution for a candidate who passed its exam: agency B issues P's welding certificate; agency A, a \
@@ -190,6 +265,41 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
                  ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/complaints", query: "", object: Nothing,
+        why: "admins all, regulators the complaints about organisations of their jurisdiction, contact included \
+              (410300 gets none about agency A); every other role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/complaints/{id}", query: "", object: ComplaintK,
+        why: "admins and regulators covering the subject agency A, contact whole; other regulators 404; other roles \
+              403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/complaints/{id}/triage", query: "", object: FreshComplaint,
+        why: "admins and regulators covering the subject agency A (410300: 404); other roles 403; accepting a \
+              complaint of the cell's own, since accepting twice is invalid_transition",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/credit/events", query: "", object: AgencyA,
+        why: "admins and regulators covering agency A; for 410300 it is outside its sight, so unknown_organization \
+              (422) like a missing one; every other role 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 422),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/credit/organizations/{id}", query: "", object: AgencyA,
+        why: "whoever sees agency A (visible_organization): admins, regulators of its jurisdiction, agency A itself, \
+              portals; 404 for the rest",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/credit/scores", query: "", object: Nothing,
+        why: "the change feed of every score: admins and portals only",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 200)] },
     Row { method: "POST", path: "/api/v1/engineers", query: "", object: EnterpriseA,
         why: "admins and regulators; an employer outside the regulator's jurisdiction is unknown_organization (422)",
         expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 422),
@@ -270,6 +380,12 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/blacklist", query: "", object: AgencyA,
+        why: "whoever sees agency A: admins, regulators of its jurisdiction and agency A itself whole, portals \
+              without the applicants' reasons (the blacklist is public); 404 for the rest",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/organizations/{id}/employments", query: "", object: EnterpriseA,
         why: "full sight only: admins, regulators of its jurisdiction, the enterprise itself; 404 for who cannot see it, \
               403 for portals (masked sight)",
@@ -288,6 +404,12 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/sanctions", query: "", object: AgencyA,
+        why: "sanctions are public record: whoever sees agency A, portals included; 404 for other organisations and \
+              regulators elsewhere",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/organizations/{id}/staffing-compliance", query: "", object: EnterpriseA,
         why: "full sight only: admins, regulators of its jurisdiction, the enterprise itself; 404 for who cannot see it, \
               403 for portals (masked sight)",
@@ -300,6 +422,11 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/blacklist", query: "", object: Nothing,
+        why: "the public list: no security, nothing personal",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/public/certificates", query: "number={number}&name={holder}", object: CertificateC,
         why: "the public check by number and name: no security, holder and number masked",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -307,6 +434,28 @@ const TABLE: &[Row] = &[
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/public/certificates/attestation", query: "number={number}&name={holder}", object: CertificateC,
         why: "the signed public check: no security, holder and number masked",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/public/complaints", query: "", object: AgencyA,
+        why: "no security: anyone files about agency A by its credit code (an Authorization header is ignored); no \
+              contact in the body",
+        expect: [("anonymous", 201), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 201),
+                 ("regulator_410000", 201), ("insurer_a", 201), ("insurer_b", 201), ("agency_a", 201),
+                 ("agency_b", 201), ("enterprise_a", 201), ("enterprise_b", 201), ("portal", 201)] },
+    Row { method: "GET", path: "/api/v1/public/complaints/{tracking_code}", query: "", object: ComplaintK,
+        why: "no security: whoever holds K's tracking code reads its status, never the subject, description or \
+              contact",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/credit/{credit_code}", query: "", object: AgencyA,
+        why: "the public credit card: no security, nothing personal",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/credit/{credit_code}/attestation", query: "", object: AgencyA,
+        why: "the signed public credit statement: no security, nothing personal",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
@@ -330,11 +479,57 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/sanctions", query: "", object: Nothing,
+        why: "rectification orders: admins all, regulators their jurisdiction; every other role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/sanctions", query: "", object: AgencyA,
+        why: "a public criticism of agency A: admins and regulators covering it; 410300 cannot see it whole, so 404; \
+              every other role 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/sanctions/{id}", query: "", object: SanctionS,
+        why: "admins, regulators of agency A's jurisdiction and agency A itself; 404 for other organisations and \
+              regulators elsewhere; portals 403 (they read sanctions through organizations/{id}/sanctions)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/sanctions/{id}/compliance", query: "", object: FreshRectificationOrder,
+        why: "admins and regulators covering agency A (410300: 404); every other role 403; a rectification order of \
+              the cell's own, since complying twice is already_complied",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/staffing-compliance", query: "", object: Nothing,
         why: "admins and regulators (filtered to their jurisdiction)",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/supervision/spot-check-draws", query: "", object: Nothing,
+        why: "admins (the province) and regulators (their own jurisdiction, so 410300 draws in 410300); every other \
+              role 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 201),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/supervision/spot-check-draws/{id}", query: "", object: DrawD,
+        why: "draw D of the 410100 regulator: admins and regulators covering 410100; 404 for 410300; every other \
+              role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/supervision/spot-check-draws/{id}/targets/{position}/result", query: "", object: FreshDraw,
+        why: "admins and regulators covering the draw's region 410100 (410300: 404); every other role 403; target 0 \
+              of a draw of the cell's own, since a second result is result_already_recorded",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/supervision/spot-check-draws/{id}/verification", query: "", object: DrawD,
+        why: "the public re-derivation of draw D: no security, organisation ids only",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
     Row { method: "POST", path: "/api/v1/training/exam-results", query: "", object: Nothing,
         why: "agencies that are training institutions only: agency B; agency A, a technical service agency, 403 like \
               every other role",
@@ -470,6 +665,8 @@ const P_SEED: u32 = 1;
 const P_NAME: &str = "王建国";
 /// The category P passed at agency B (C is electrical).
 const P_EXAM_CATEGORY: &str = "welding_cutting";
+/// The contact every fixture complaint gives: personal data, unlike any fixture organisation's phone.
+const COMPLAINANT_PHONE: &str = "13900000077";
 
 /// Person P and what names P.
 struct PersonFixtures {
@@ -489,6 +686,10 @@ struct World {
     agency_b: Org,
     policy_a: String,
     p: PersonFixtures,
+    sanction_s: String,
+    ban_i: String,
+    complaint_k: Filed,
+    draw_d: String,
     /// By column of [`ROLES`]; `None` for `anonymous`.
     callers: Vec<Option<Client>>,
 }
@@ -612,7 +813,36 @@ impl World {
             engineer_e: id_of(&engineer),
         };
 
-        World { enterprise_a, enterprise_b, insurer_a, insurer_b, agency_a, agency_b, policy_a, p, callers }
+        // Agency A under supervision: listing L with agency A's pending
+        // application for early removal (so that its record carries a reason),
+        // rectification order S, industry ban I and complaint K; and draw D.
+        let regulator = token("regulator_410100");
+        let listing_l = listing(app, &regulator, &agency_a.id, 0).await.expect("listing L fixture");
+        removal_application(app, &token("agency_a"), &listing_l).await.expect("application on L fixture");
+        let sanction_s = rectification_order(app, &regulator, &agency_a.id, 0).await.expect("sanction S fixture");
+        let ban_i =
+            fixture_post(app, Some(&regulator), "/api/v1/bans", &industry_ban(&agency_a.id, 0), StatusCode::CREATED)
+                .await
+                .and_then(|ban| string_at(&ban, "/id"))
+                .expect("ban I fixture");
+        let complaint_k = file_complaint(app, &agency_a.credit_code, 0).await.expect("complaint K fixture");
+        let draw_d = spot_check_draw(app, &regulator, 0).await.expect("draw D fixture");
+
+        World {
+            enterprise_a,
+            enterprise_b,
+            insurer_a,
+            insurer_b,
+            agency_a,
+            agency_b,
+            policy_a,
+            p,
+            sanction_s,
+            ban_i,
+            complaint_k,
+            draw_d,
+            callers,
+        }
     }
 
     fn orgs(&self) -> [&Org; 6] {
@@ -652,9 +882,39 @@ impl World {
             || self.own_org(role).is_some_and(|own| own.id == self.enterprise_a.id)
     }
 
+    /// Whether `role` may see the complainant's contact: admins and the
+    /// regulators of the subject's jurisdiction (every fixture complaint is
+    /// about agency A, in 410100) — not even agency A itself.
+    fn may_see_complainant(role: &str) -> bool {
+        matches!(role, "admin" | "regulator_410100" | "regulator_410000")
+    }
+
+    /// The credential of `role`.
+    fn token(&self, role: &str) -> &str {
+        let column = ROLES.iter().position(|r| *r == role).expect("role");
+        &self.callers[column].as_ref().expect("credential").token
+    }
+
+    /// The organisation a row's object is, for `{credit_code}`.
+    fn object_org(&self, object: Object) -> Option<&Org> {
+        match object {
+            EnterpriseA => Some(&self.enterprise_a),
+            InsurerA => Some(&self.insurer_a),
+            AgencyA => Some(&self.agency_a),
+            _ => None,
+        }
+    }
+
     fn object_id(&self, object: Object) -> Option<&str> {
         match object {
-            Nothing | FreshCertificate => None,
+            Nothing
+            | FreshCertificate
+            | FreshListing
+            | FreshApplication
+            | ApprovedApplication
+            | FreshRectificationOrder
+            | FreshComplaint
+            | FreshDraw => None,
             EnterpriseA => Some(&self.enterprise_a.id),
             InsurerA => Some(&self.insurer_a.id),
             AgencyA => Some(&self.agency_a.id),
@@ -662,22 +922,30 @@ impl World {
             PersonP => Some(&self.p.id),
             CertificateC => Some(&self.p.certificate_c),
             EngineerE => Some(&self.p.engineer_e),
+            SanctionS => Some(&self.sanction_s),
+            BanI => Some(&self.ban_i),
+            ComplaintK => Some(&self.complaint_k.id),
+            DrawD => Some(&self.draw_d),
         }
     }
 
     /// The concrete path of a row: the row's object (or `fresh`, the cell's
-    /// own certificate) for `{id}` and `{insurer_id}`, its credit code for
-    /// `{credit_code}`, 2025 for `{year}`; in the query, C's number and P's
-    /// name for `{number}` and `{holder}`.
+    /// own fixture) for `{id}` and `{insurer_id}`, its credit code for
+    /// `{credit_code}`, K's tracking code for `{tracking_code}`, 2025 for
+    /// `{year}`, the first target (0) for `{position}`; in the query, C's
+    /// number and P's name for `{number}` and `{holder}`.
     fn path(&self, row: &Row, fresh: Option<&str>) -> Result<String, String> {
         let mut path = row.path.to_owned();
         if let Some(id) = fresh.or(self.object_id(row.object)) {
             path = path.replace("{id}", id).replace("{insurer_id}", id);
         }
-        if row.object == EnterpriseA {
-            path = path.replace("{credit_code}", &self.enterprise_a.credit_code);
+        if let Some(org) = self.object_org(row.object) {
+            path = path.replace("{credit_code}", &org.credit_code);
         }
-        path = path.replace("{year}", "2025");
+        if row.object == ComplaintK {
+            path = path.replace("{tracking_code}", &self.complaint_k.tracking_code);
+        }
+        path = path.replace("{year}", "2025").replace("{position}", "0");
         let mut query = row.query.to_owned();
         if row.object == CertificateC {
             query = query
@@ -693,11 +961,35 @@ impl World {
         Ok(path)
     }
 
+    /// The fixture a row whose object is made for each cell names, made for
+    /// cell `n` just before its request (by the 410100 regulator unless said
+    /// otherwise); `None` for the other rows.
+    async fn fresh(&self, app: &TestApp, object: Object, n: u32) -> Result<Option<String>, String> {
+        let regulator = self.token("regulator_410100");
+        let id = match object {
+            FreshCertificate => self.fresh_certificate(app, n).await?,
+            FreshListing => listing(app, regulator, &self.agency_a.id, n).await?,
+            FreshApplication | ApprovedApplication => {
+                let listing = listing(app, regulator, &self.agency_a.id, n).await?;
+                let application = removal_application(app, self.token("agency_a"), &listing).await?;
+                if object == ApprovedApplication {
+                    approve(app, regulator, &application).await?;
+                }
+                application
+            }
+            FreshRectificationOrder => rectification_order(app, regulator, &self.agency_a.id, n).await?,
+            FreshComplaint => file_complaint(app, &self.agency_a.credit_code, n).await?.id,
+            FreshDraw => spot_check_draw(app, regulator, n).await?,
+            Nothing | EnterpriseA | InsurerA | AgencyA | PolicyA | PersonP | CertificateC | EngineerE | SanctionS
+            | BanI | ComplaintK | DrawD => return Ok(None),
+        };
+        Ok(Some(id))
+    }
+
     /// A certificate issued in 410100 by its regulator to a fresh holder on
     /// 2023-03-01, for one cell's write; its id.
     async fn fresh_certificate(&self, app: &TestApp, n: u32) -> Result<String, String> {
-        let regulator = ROLES.iter().position(|r| *r == "regulator_410100").expect("role");
-        let token = &self.callers[regulator].as_ref().expect("credential").token;
+        let token = self.token("regulator_410100");
         let body = certificate_body(&person(FRESH_HOLDER + n), "electrical", "2023-03-01");
         let (status, issued) = status_json(post(app, token, "/api/v1/certificates", None, &body).await).await;
         if status != StatusCode::CREATED {
@@ -714,6 +1006,10 @@ impl World {
         }
         let body = match (row.method, row.path) {
             ("POST", "/api/v1/accidents") => accident(&self.enterprise_a.id),
+            ("POST", "/api/v1/bans") => industry_ban(&self.agency_a.id, n),
+            ("POST", "/api/v1/blacklist/removal-applications/{id}/decision") => json!({"decision": "approved"}),
+            ("POST", "/api/v1/blacklist/removal-applications/{id}/revocation") => json!({}),
+            ("POST", "/api/v1/blacklist/{id}/removal-applications") => removal_reason(),
             ("POST", "/api/v1/auth/token") => {
                 // Anonymous exchanges the portal's credentials, without a bearer.
                 let portal = ROLES.len() - 1;
@@ -740,6 +1036,13 @@ impl World {
             }
             ("POST", "/api/v1/certificates/{id}/work-periods") => json!({"from": "2020-01-01", "to": null}),
             ("POST", "/api/v1/clients") => json!({"name": format!("矩阵门户客户端{n}"), "role": "portal"}),
+            ("POST", "/api/v1/complaints/{id}/triage") => json!({"status": "accepted"}),
+            ("POST", "/api/v1/credit/events") => json!({
+                "organization_id": self.agency_a.id,
+                "event_type": "staff_absent_from_site",
+                "occurred_on": "2026-06-01",
+                "evidence": format!("矩阵测试现场检查记录{n}"),
+            }),
             ("POST", "/api/v1/engineers") => {
                 engineer_body(&person(BODY_PERSON + n), &format!("MATRIX-E-{n}"), &self.enterprise_a.id)
             }
@@ -775,6 +1078,22 @@ impl World {
                 "from": "2025-01-01",
                 "to": null,
             }),
+            ("POST", "/api/v1/public/complaints") => json!({
+                "organization_credit_code": self.agency_a.credit_code,
+                "category": "staff_absent_from_site",
+                "description": format!("矩阵测试投诉{n}：项目负责人未到现场。"),
+            }),
+            ("POST", "/api/v1/sanctions") => json!({
+                "organization_id": self.agency_a.id,
+                "kind": "public_criticism",
+                "decided_on": "2026-06-01",
+                "reason": format!("矩阵测试通报批评{n}"),
+            }),
+            ("POST", "/api/v1/sanctions/{id}/compliance") => json!({"complied_on": "2026-06-20"}),
+            ("POST", "/api/v1/supervision/spot-check-draws") => draw_body(n),
+            ("POST", "/api/v1/supervision/spot-check-draws/{id}/targets/{position}/result") => {
+                json!({"findings": format!("矩阵测试抽查{n}：现场检查未发现问题。")})
+            }
             ("POST", "/api/v1/training/exam-results") => json!({"items": [{
                 // 2026H2: not published, unlike 2026H1.
                 "candidate": person(BODY_PERSON + n),
@@ -821,6 +1140,142 @@ fn engineer_body(person: &Value, registration_number: &str, employer_id: &str) -
     })
 }
 
+/// An industry ban of `organization_id` from 2026-11-01, without end.
+fn industry_ban(organization_id: &str, n: u32) -> Value {
+    json!({
+        "kind": "industry_ban",
+        "organization_id": organization_id,
+        "from": "2026-11-01",
+        "to": null,
+        "case_ref": format!("矩阵测试事故调查报告{n}"),
+        "reason": "对事故发生负有责任",
+    })
+}
+
+/// An application for early removal from the blacklist, dated today.
+fn removal_reason() -> Value {
+    json!({"reason": "已完成整改并履行全部服务合同"})
+}
+
+/// A spot-check draw of one target among the drawer's whole jurisdiction.
+fn draw_body(n: u32) -> Value {
+    json!({
+        "sample_size": 1,
+        "inspectors": ["郑应急执001", "郑应急执002"],
+        "inspectors_per_target": 1,
+        "beacon": format!("矩阵测试信标{n}"),
+    })
+}
+
+/// `POST path` for a fixture, as `token` (`None`: without credentials); the
+/// answer, when it has the `expected` status.
+async fn fixture_post(
+    app: &TestApp,
+    token: Option<&str>,
+    path: &str,
+    body: &Value,
+    expected: StatusCode,
+) -> Result<Value, String> {
+    let mut request = app.http.post(app.url(path)).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|e| format!("fixture POST {path}: {e}"))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| format!("fixture POST {path}: {e}"))?;
+    if status != expected {
+        return Err(format!("fixture POST {path}: expected {expected}, got {status}: {text}"));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("fixture POST {path}: not JSON ({e}): {text}"))
+}
+
+/// The string at `pointer` in `value`.
+fn string_at(value: &Value, pointer: &str) -> Result<String, String> {
+    value.pointer(pointer).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| format!("no {pointer} in {value}"))
+}
+
+/// Lists agency `agency_id` on the blacklist the only way there is: a false
+/// report, 13 months before today (CST) so that early removal may be applied
+/// for today, recorded by `regulator`; the listing's id.
+async fn listing(app: &TestApp, regulator: &str, agency_id: &str, n: u32) -> Result<String, String> {
+    let today = domain::time::cst_date(chrono::Utc::now());
+    let occurred_on = today.checked_sub_months(chrono::Months::new(13)).ok_or("no date 13 months ago")?;
+    let body = json!({
+        "organization_id": agency_id,
+        "event_type": "false_report",
+        "occurred_on": occurred_on.to_string(),
+        "evidence": format!("矩阵测试虚假报告{n}"),
+    });
+    let receipt = fixture_post(app, Some(regulator), "/api/v1/credit/events", &body, StatusCode::CREATED).await?;
+    string_at(&receipt, "/blacklist_listing_id")
+}
+
+/// The listed agency's application for early removal from `listing`; its id.
+async fn removal_application(app: &TestApp, agency: &str, listing: &str) -> Result<String, String> {
+    let path = format!("/api/v1/blacklist/{listing}/removal-applications");
+    let application = fixture_post(app, Some(agency), &path, &removal_reason(), StatusCode::CREATED).await?;
+    string_at(&application, "/id")
+}
+
+/// Approves a pending application for early removal, as `regulator`.
+async fn approve(app: &TestApp, regulator: &str, application: &str) -> Result<(), String> {
+    let path = format!("/api/v1/blacklist/removal-applications/{application}/decision");
+    fixture_post(app, Some(regulator), &path, &json!({"decision": "approved"}), StatusCode::OK).await.map(drop)
+}
+
+/// A rectification order of `organization_id` by `regulator`, decided
+/// 2026-06-01 with deadline 2026-07-01; its id.
+async fn rectification_order(app: &TestApp, regulator: &str, organization_id: &str, n: u32) -> Result<String, String> {
+    let body = json!({
+        "organization_id": organization_id,
+        "kind": "rectification_order",
+        "decided_on": "2026-06-01",
+        "deadline": "2026-07-01",
+        "reason": format!("矩阵测试责令整改{n}"),
+    });
+    let created = fixture_post(app, Some(regulator), "/api/v1/sanctions", &body, StatusCode::CREATED).await?;
+    string_at(&created, "/sanction/id")
+}
+
+/// A complaint filed through the public channel.
+struct Filed {
+    id: String,
+    tracking_code: String,
+}
+
+/// Files a complaint about the organisation with `credit_code`, with the
+/// complainant's phone as contact, and finds its id in the admin's queue (the
+/// receipt carries only the tracking code).
+async fn file_complaint(app: &TestApp, credit_code: &str, n: u32) -> Result<Filed, String> {
+    let body = json!({
+        "organization_credit_code": credit_code,
+        "category": "charging_without_service",
+        "description": format!("矩阵测试投诉{n}：已付款，至今未派人到现场。"),
+        "contact": COMPLAINANT_PHONE,
+    });
+    let receipt = fixture_post(app, None, "/api/v1/public/complaints", &body, StatusCode::CREATED).await?;
+    let tracking_code = string_at(&receipt, "/tracking_code")?;
+    let (status, queue) = get_json(app, app.admin_token(), "/api/v1/complaints?status=received&limit=500").await;
+    if status != StatusCode::OK {
+        return Err(format!("complaint queue: {status} {queue}"));
+    }
+    let filed = queue["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|item| item["tracking_code"].as_str() == Some(tracking_code.as_str())));
+    let id = filed.ok_or_else(|| format!("complaint {tracking_code} not in the queue"))?;
+    Ok(Filed { id: string_at(id, "/id")?, tracking_code })
+}
+
+/// A draw of one target in `regulator`'s jurisdiction; its id.
+async fn spot_check_draw(app: &TestApp, regulator: &str, n: u32) -> Result<String, String> {
+    let path = "/api/v1/supervision/spot-check-draws";
+    let draw = fixture_post(app, Some(regulator), path, &draw_body(n), StatusCode::CREATED).await?;
+    if draw["targets"].as_array().is_none_or(Vec::is_empty) {
+        return Err(format!("draw without a target: {draw}"));
+    }
+    string_at(&draw, "/id")
+}
+
 /// `text` as a query value: every byte but the unreserved ones percent-encoded.
 fn percent_encoded(text: &str) -> String {
     text.bytes()
@@ -855,10 +1310,7 @@ struct Answer {
 
 /// Sends one cell's request.
 async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) -> Result<Answer, String> {
-    let fresh = match row.object {
-        FreshCertificate => Some(world.fresh_certificate(app, n).await?),
-        _ => None,
-    };
+    let fresh = world.fresh(app, row.object, n).await?;
     let path = world.path(row, fresh.as_deref())?;
     let body = world.body(row, column, n)?;
     let method = Method::from_bytes(row.method.as_bytes()).map_err(|e| e.to_string())?;
@@ -932,6 +1384,14 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
                         snippet(&bytes)
                     ));
                 }
+            }
+            if !World::may_see_complainant(role) && contains(&bytes, COMPLAINANT_PHONE.as_bytes()) {
+                leaks.push(format!(
+                    "{role:<17} {} {} ({status}): the complainant's phone {COMPLAINANT_PHONE} — {}",
+                    row.method,
+                    row.path,
+                    snippet(&bytes)
+                ));
             }
             let p_number = world.p.resident_id.as_bytes();
             if !world.may_see_p(role) && !sent.contains(&world.p.resident_id) && contains(&bytes, p_number) {

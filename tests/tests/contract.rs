@@ -39,7 +39,9 @@ async fn every_documented_operation_answers_with_a_documented_status() {
             .replace("{id}", id)
             .replace("{credit_code}", &credit_code(1))
             .replace("{insurer_id}", id)
-            .replace("{year}", "2025");
+            .replace("{year}", "2025")
+            .replace("{tracking_code}", "2222-2222-2222-2222")
+            .replace("{position}", "0");
         assert!(!concrete.contains('{'), "unfilled path parameter in {path}");
         for (method, operation) in item.as_object().expect("path item") {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");

@@ -336,3 +336,83 @@ async fn quotes_float_with_the_accident_record() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_blacklisted_enterprise_is_quoted_with_the_blacklist_factor() {
+    let app = TestApp::spawn().await;
+    let enterprise_id = id_of(&app.enterprise(2, "410100").await);
+    let an_insurer = insurer(&app, 901, "410100").await;
+    let quote_on = |on: &str| {
+        let app = &app;
+        let body = json!({"enterprise_id": enterprise_id, "base_premium_fen": 3_600_000, "on": on});
+        let token = an_insurer.token().to_owned();
+        async move { status_json(post(app, &token, "/api/v1/insurance/rate-quotes", None, &body).await).await }
+    };
+    // Listed on 2026-03-01 (八(三)), as a trigger event lists a party, for the domain's term.
+    let listed_on = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+    let listing = {
+        let mut conn = app.db.connect();
+        let book = persistence::rules::load_rule_book(&mut conn).expect("rule book");
+        let term = domain::blacklist::Listing::new(&book, listed_on).expect("term");
+        persistence::blacklist::insert_listing(
+            &mut conn,
+            &persistence::blacklist::NewListing {
+                organization_id: Uuid::parse_str(&enterprise_id).expect("uuid"),
+                trigger_type: "false_report".to_owned(),
+                credit_event_id: None,
+                decided_by: "fixture".to_owned(),
+                decided_region: domain::region::RegionCode::parse("410100").expect("region"),
+                listed_on,
+                ends_on: term.value.ends_on,
+                term_rule_version: term.version,
+            },
+            chrono::Utc::now(),
+        )
+        .expect("listing")
+    };
+
+    // Listed on the quote date: the blacklist factor (+10 %) follows the accident-record one.
+    let (status, listed) = quote_on("2026-06-01").await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(
+        listed["factors"],
+        json!([
+            {
+                "factor": "no_accident_last_year",
+                "adjustment_bp": -1000,
+                "version": "no_accident_last_year@2017-11-08",
+                "evidence_occurred_on": null,
+            },
+            {
+                "factor": "blacklisted",
+                "adjustment_bp": 1000,
+                "version": "blacklisted@2017-11-08",
+                "evidence_occurred_on": null,
+            },
+        ])
+    );
+    assert_eq!(listed["total_adjustment_bp"], 0);
+    assert_eq!(listed["charged_premium_fen"], 3_600_000);
+    assert_eq!(listed["missing_factors"], json!([]));
+
+    // The first day of the listing counts; the day before does not.
+    let (_, first_day) = quote_on("2026-03-01").await;
+    assert_eq!(first_day["factors"][1]["factor"], "blacklisted");
+    let (_, before) = quote_on("2026-02-28").await;
+    assert_eq!(before["factors"].as_array().expect("factors").len(), 1, "{before}");
+    assert_eq!(before["charged_premium_fen"], 3_240_000);
+
+    // Removed early from 2026-05-01: quotes from then on carry no blacklist factor.
+    persistence::blacklist::set_removed(
+        &mut app.db.connect(),
+        listing.id,
+        Some(NaiveDate::from_ymd_opt(2026, 5, 1).expect("date")),
+    )
+    .expect("remove");
+    let (_, removed) = quote_on("2026-06-01").await;
+    assert_eq!(removed["factors"].as_array().expect("factors").len(), 1, "{removed}");
+    assert_eq!(removed["factors"][0]["factor"], "no_accident_last_year");
+    assert_eq!(removed["charged_premium_fen"], 3_240_000);
+    let (_, still_listed) = quote_on("2026-04-30").await;
+    assert_eq!(still_listed["factors"][1]["factor"], "blacklisted");
+}

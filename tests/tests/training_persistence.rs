@@ -467,7 +467,11 @@ fn migrated_before_000006() -> (TestDatabase, DbConnection) {
         DbConnection::Sqlite(c) => c.batch_execute(&script),
     }
     .expect("migrations up to 000005");
-    seed::apply(&mut conn).expect("seed");
+    // The seed of today's tree needs later tables: only the regions the certificates name.
+    db.execute(
+        "INSERT INTO regions (code, name, level, supervisor_code) VALUES \
+         ('410000', '河南省', 'province', '410000'), ('410100', '郑州市', 'city', '410100')",
+    );
     (db, conn)
 }
 

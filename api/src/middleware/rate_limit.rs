@@ -1,5 +1,5 @@
 //! Per-address rate limiting of the unauthenticated surface: the token
-//! endpoint and `/api/v1/public/`. A token bucket per client address refills
+//! endpoint, `/api/v1/public/` and spot-check verification. A token bucket per client address refills
 //! at the configured rate; an empty bucket is 429 with `Retry-After`.
 //!
 //! The buckets live in each instance's memory: a limit, not a correctness
@@ -59,8 +59,12 @@ impl RateLimiter {
     }
 }
 
+/// The unauthenticated surface: public reads and writes, the token
+/// endpoint, and the public verification of spot-check draws.
 fn limited(path: &str) -> bool {
-    path.starts_with("/api/v1/public/") || path == "/api/v1/auth/token"
+    path.starts_with("/api/v1/public/")
+        || path == "/api/v1/auth/token"
+        || (path.starts_with("/api/v1/supervision/spot-check-draws/") && path.ends_with("/verification"))
 }
 
 pub async fn rate_limit(
@@ -108,6 +112,8 @@ mod tests {
         assert!(limited("/api/v1/public/certificates"));
         assert!(limited("/api/v1/public/certificates/attestation"));
         assert!(limited("/api/v1/public/training/pass-rates"));
+        assert!(limited("/api/v1/supervision/spot-check-draws/x/verification"));
+        assert!(!limited("/api/v1/supervision/spot-check-draws/x"));
         assert!(!limited("/api/v1/organizations"));
         assert!(!limited("/api/v1/auth/jwks.json"));
     }

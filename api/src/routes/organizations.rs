@@ -3,11 +3,12 @@
 use actix_web::http::header::{CacheControl, CacheDirective, ETag, EntityTag, LOCATION, VARY};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use domain::credit_code::CreditCode;
-use domain::organization::{OrganizationKind, Role, Sector};
+use domain::organization::{OrganizationKind, OrganizationStatus, Role, Sector};
 use domain::region::{RegionCode, RegionInfo};
+use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::organizations::{self, Organization, OrganizationFilter};
-use persistence::{regions, DbConnection, StoreError};
+use persistence::{regions, sanctions, DbConnection, StoreError};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -24,7 +25,8 @@ use crate::problem::{
 };
 use crate::schemas::fields::query_text;
 use crate::schemas::organization::{
-    merge_patch, CreateOrganization, OrganizationQuery, OrganizationView, UpdateOrganization,
+    effective_status, entity_tag, merge_patch, CreateOrganization, OrganizationQuery, OrganizationView,
+    UpdateOrganization,
 };
 use crate::state::AppState;
 use crate::{db, etag};
@@ -48,12 +50,42 @@ pub fn visible_organization(
     }
 }
 
-fn entity_response(mut response: actix_web::HttpResponseBuilder, org: &Organization, sight: Sight) -> HttpResponse {
+/// The status each of `orgs` is in today (CST), in one query for the page
+/// (八(一): a service suspension in force shows as `suspended`).
+pub fn statuses_today(conn: &mut DbConnection, orgs: &[Organization]) -> Result<Vec<OrganizationStatus>, ApiError> {
+    let ids: Vec<Uuid> = orgs.iter().map(|o| o.id).collect();
+    let suspended = sanctions::suspended_among(conn, &ids, cst_date(crate::clock::now()))?;
+    Ok(orgs.iter().map(|o| effective_status(o.status, suspended.contains(&o.id))).collect())
+}
+
+/// The status `org` is in today (CST).
+pub fn status_today(conn: &mut DbConnection, org: &Organization) -> Result<OrganizationStatus, ApiError> {
+    statuses_today(conn, std::slice::from_ref(org))?
+        .pop()
+        .ok_or_else(|| ApiError::internal("no status for an organisation"))
+}
+
+fn entity_response(
+    mut response: actix_web::HttpResponseBuilder,
+    org: &Organization,
+    status: OrganizationStatus,
+    sight: Sight,
+) -> HttpResponse {
     response
-        .insert_header(ETag(EntityTag::new_strong(org.version.to_string())))
+        .insert_header(ETag(EntityTag::new_strong(entity_tag(org, status))))
         .insert_header((VARY, "Authorization"))
         .insert_header(CacheControl(vec![CacheDirective::Private, CacheDirective::NoCache]))
-        .json(OrganizationView::new(org, sight == Sight::Full))
+        .json(OrganizationView::new(org, sight == Sight::Full).with_status(status))
+}
+
+/// `If-Match` of an update: the tag last served (which may carry the status
+/// in effect) or the bare version; either names the stored version.
+fn require_current(header: Option<&str>, org: &Organization, status: OrganizationStatus) -> Result<(), ApiError> {
+    let served = format!("\"{}\"", entity_tag(org, status));
+    if header.is_some_and(|value| value.split(',').map(str::trim).any(|tag| tag == served)) {
+        return Ok(());
+    }
+    etag::require_if_match(header, org.version)
 }
 
 /// Register an organisation.
@@ -106,14 +138,17 @@ pub async fn create_organization(
     .await?;
     let mut response = HttpResponse::Created();
     response.insert_header((LOCATION, format!("/api/v1/organizations/{}", org.id)));
-    Ok(entity_response(response, &org, Sight::Full))
+    Ok(entity_response(response, &org, org.status, Sight::Full))
 }
 
 /// Fetch one organisation.
 ///
 /// 404 when it does not exist or the caller may not see it. The phone is
 /// masked unless the caller is the organisation, an admin or a regulator of
-/// its jurisdiction. Honours `If-None-Match`.
+/// its jurisdiction. `status` is the status in effect today: `suspended`
+/// while a service suspension is in force, `revoked` after a revocation
+/// (豫安委〔2017〕17号 八(一)); the ETag changes with it. Honours
+/// `If-None-Match`.
 #[utoipa::path(
     tag = "organizations",
     params(("id" = Uuid, Path, description = "Organisation id")),
@@ -136,13 +171,17 @@ pub async fn get_organization(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (org, _, sight) = db::run(&state.pool, move |conn| visible_organization(conn, &caller, id)).await?;
-    if etag::not_modified(&req, &etag::of_version(org.version)) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header(ETag(EntityTag::new_strong(org.version.to_string())))
-            .finish());
+    let (org, status, sight) = db::run(&state.pool, move |conn| {
+        let (org, _, sight) = visible_organization(conn, &caller, id)?;
+        let status = status_today(conn, &org)?;
+        Ok((org, status, sight))
+    })
+    .await?;
+    let tag = entity_tag(&org, status);
+    if etag::not_modified(&req, &format!("\"{tag}\"")) {
+        return Ok(HttpResponse::NotModified().insert_header(ETag(EntityTag::new_strong(tag))).finish());
     }
-    Ok(entity_response(HttpResponse::Ok(), &org, sight))
+    Ok(entity_response(HttpResponse::Ok(), &org, status, sight))
 }
 
 /// Update an organisation (JSON Merge Patch).
@@ -188,9 +227,9 @@ pub async fn update_organization(
     check_patch_shape(&patch)?;
     let actor = Actor::new(&caller, &request_id);
     let if_match = etag::if_match(&req);
-    let org = db::transaction(&state.pool, move |conn| {
+    let (org, status) = db::transaction(&state.pool, move |conn| {
         let (current, _, _) = visible_organization(conn, &actor.caller, id)?;
-        etag::require_if_match(if_match.as_deref(), current.version)?;
+        require_current(if_match.as_deref(), &current, status_today(conn, &current)?)?;
         let mut merged = serde_json::to_value(CreateOrganization::from_stored(&current)).map_err(ApiError::internal)?;
         merge_patch(&mut merged, &patch);
         let body: CreateOrganization = serde_json::from_value(merged)
@@ -203,10 +242,11 @@ pub async fn update_organization(
         may_register_in(&actor.caller, &draft.region)?;
         let org = organizations::update(conn, id, current.version, &draft.fields, crate::clock::now())?;
         actor.record(conn, "organization.update", "organization", &id.to_string(), Some(&org.region_code))?;
-        Ok(org)
+        let status = status_today(conn, &org)?;
+        Ok((org, status))
     })
     .await?;
-    Ok(entity_response(HttpResponse::Ok(), &org, Sight::Full))
+    Ok(entity_response(HttpResponse::Ok(), &org, status, Sight::Full))
 }
 
 /// A patch must be an object of known, mutable fields.
@@ -232,7 +272,9 @@ fn check_patch_shape(patch: &Value) -> Result<(), ApiError> {
 ///
 /// Ordered by registration (ascending id). Regulators see their jurisdiction
 /// (the province sees all), organisation-bound callers only themselves,
-/// portals everything with personal data masked.
+/// portals everything with personal data masked. `status` is the status in
+/// effect today (豫安委〔2017〕17号 八(一): `suspended` while a service
+/// suspension is in force, `revoked` after a revocation).
 #[utoipa::path(
     tag = "organizations",
     params(OrganizationQuery),
@@ -272,7 +314,12 @@ pub async fn list_organizations(
         ListScope::Only(id) => filter.only_id = Some(id),
         ListScope::Nothing => return Err(ApiError::forbidden()),
     }
-    let page = db::run(&state.pool, move |conn| Ok(organizations::list(conn, &filter, after, limit)?)).await?;
+    let page = db::run(&state.pool, move |conn| {
+        let page = organizations::list(conn, &filter, after, limit)?;
+        let statuses = statuses_today(conn, &page.items)?;
+        Ok(persistence::Page { items: page.items.into_iter().zip(statuses).collect(), next_after: page.next_after })
+    })
+    .await?;
     // Every scope but the portal's lists only what the caller sees whole.
-    Ok(web::Json(Page::from_store(page, |org| OrganizationView::new(&org, full))))
+    Ok(web::Json(Page::from_store(page, |(org, status)| OrganizationView::new(&org, full).with_status(status))))
 }

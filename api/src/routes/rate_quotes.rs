@@ -1,6 +1,7 @@
 //! Floating-rate premium quotes (三(三)).
 
 use actix_web::{post, web};
+use domain::blacklist::listed_on_date;
 use domain::credit_code::CreditCode;
 use domain::insurance::{quote, AccidentRecord};
 use domain::money::Fen;
@@ -8,7 +9,7 @@ use domain::organization::{OrganizationKind, Role};
 use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::organizations::{self, Organization};
-use persistence::{accidents, rate_factors, regions, DbConnection};
+use persistence::{accidents, blacklist, rate_factors, regions, DbConnection};
 use validator::Validate;
 
 use crate::access::{organization_sight, Sight};
@@ -66,8 +67,10 @@ fn enterprise(
 /// Quote a premium under the floating-rate table.
 ///
 /// Base premium × (1 + the sum of the factors that apply): no accident in
-/// the last year, or the most severe accident grade within it; blacklisting
-/// once that record exists. Each factor is itemised with its table version.
+/// the last year, or the most severe accident grade within it; and the
+/// `blacklisted` factor when the enterprise is on the blacklist on the quote
+/// date (八(三): listed, term not over, not removed early). Each factor is
+/// itemised with its table version.
 #[utoipa::path(
     tag = "insurance",
     request_body = QuoteRequest,
@@ -108,8 +111,9 @@ pub async fn rate_quote(
             .iter()
             .map(|a| AccidentRecord { occurred_on: a.occurred_on, grade: a.grade })
             .collect();
-        // The blacklist arrives with the credit module; until then nobody is on it.
-        let quoted = quote(&table, Fen::new(body.base_premium_fen), on, &history, false)
+        // Dishonesty costs the listed party on every quote dated inside its listing (八(三)).
+        let blacklisted = blacklist::listings_of(conn, org.id)?.iter().any(|l| listed_on_date(&l.term(), on));
+        let quoted = quote(&table, Fen::new(body.base_premium_fen), on, &history, blacklisted)
             .map_err(|e| ApiError::invalid_field("base_premium_fen", e.code(), e.to_string()))?;
         Ok(QuoteView {
             enterprise_id: org.id,

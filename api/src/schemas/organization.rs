@@ -290,9 +290,14 @@ pub struct OrganizationView {
     #[schema(value_type = Vec<ServiceTypeSchema>)]
     pub service_types: Vec<ServiceType>,
     pub qualification: Option<QualificationView>,
+    /// The status in effect today (CST), see [`effective_status`]: `revoked`
+    /// once revoked, `suspended` while suspended (a service suspension in
+    /// force, 八(一) 中止服务), `active` otherwise.
     #[schema(value_type = OrganizationStatusSchema)]
     pub status: OrganizationStatus,
-    /// Increases with every change; the `ETag` is `"<version>"`.
+    /// Increases with every change; the `ETag` is `"<version>"`, or
+    /// `"<version>-<status>"` while a sanction makes the status in effect
+    /// differ from the stored one.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -320,6 +325,25 @@ impl OrganizationView {
             updated_at: org.updated_at,
         }
     }
+
+    /// The view with the status in effect ([`effective_status`]) in place of the stored one.
+    pub fn with_status(mut self, status: OrganizationStatus) -> OrganizationView {
+        self.status = status;
+        self
+    }
+}
+
+pub use domain::sanctions::effective_status;
+
+/// The raw entity tag of an organisation showing `status`: the version, with
+/// the status appended while it differs from the stored one, so that a
+/// suspension beginning or ending changes the tag without a write.
+pub fn entity_tag(org: &Organization, status: OrganizationStatus) -> String {
+    if status == org.status {
+        org.version.to_string()
+    } else {
+        format!("{}-{}", org.version, status.as_str())
+    }
 }
 
 /// The public card of an organisation: identity, status and qualification
@@ -333,6 +357,8 @@ pub struct PublicOrganizationCard {
     pub kind: OrganizationKind,
     #[schema(example = "410100")]
     pub region_code: String,
+    /// The status in effect today (CST): `revoked`, `suspended` while a
+    /// service suspension is in force (八(一)), or `active`.
     #[schema(value_type = OrganizationStatusSchema)]
     pub status: OrganizationStatus,
     pub qualification_number: Option<String>,
@@ -353,6 +379,14 @@ impl From<&Organization> for PublicOrganizationCard {
             qualification_valid_from: q.and_then(|q| q.valid_from),
             qualification_valid_until: q.and_then(|q| q.valid_until),
         }
+    }
+}
+
+impl PublicOrganizationCard {
+    /// The card with the status in effect ([`effective_status`]) in place of the stored one.
+    pub fn with_status(mut self, status: OrganizationStatus) -> PublicOrganizationCard {
+        self.status = status;
+        self
     }
 }
 
@@ -383,6 +417,17 @@ pub struct OrganizationQuery {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn revocation_outranks_suspension_and_suspension_outranks_active() {
+        use OrganizationStatus::{Active, Revoked, Suspended};
+        assert_eq!(effective_status(Active, false), Active);
+        assert_eq!(effective_status(Active, true), Suspended);
+        assert_eq!(effective_status(Suspended, false), Suspended);
+        assert_eq!(effective_status(Suspended, true), Suspended);
+        assert_eq!(effective_status(Revoked, false), Revoked);
+        assert_eq!(effective_status(Revoked, true), Revoked);
+    }
 
     #[test]
     fn merge_patch_follows_rfc_7396() {

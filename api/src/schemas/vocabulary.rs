@@ -84,3 +84,16 @@ vocabulary_schema!(
     domain::engineers::EngineerCategory,
     "Registered safety engineer category (四(一)): the seven categories."
 );
+vocabulary_schema!(
+    CreditEventTypeSchema,
+    "CreditEventType",
+    domain::credit::CreditEventType,
+    "Kind of credit event (八(三)); each has its points and validity in the points table."
+);
+vocabulary_schema!(GradeSchema, "CreditGrade", domain::credit::Grade, "Credit grade band (八(三)).");
+vocabulary_schema!(
+    SanctionKindSchema,
+    "SanctionKind",
+    domain::sanctions::SanctionKind,
+    "Rung of the exit ladder (八(一)): rectification, criticism, suspension, revocation."
+);
