@@ -228,8 +228,23 @@ engineer_id=$(call POST /api/v1/engineers "$regulator_token" "{
   \"person\":{\"resident_id\":\"$holder_id\",\"name\":\"$holder_name\"},\"level\":\"intermediate\",
   \"category\":\"chemical\",\"registration_number\":\"FUZZ-ENG-0001\",\"registered_on\":\"2024-03-15\",
   \"employer_id\":\"$enterprise_id\",\"continuing_education_hours\":48}" | field id)
+# Credit and supervision: a false report (which lists the agency on the
+# blacklist), a rectification order, an anonymous complaint and a spot-check draw.
+listing_id=$(call POST /api/v1/credit/events "$regulator_token" "{
+  \"organization_id\":\"$agency_id\",\"event_type\":\"false_report\",\"occurred_on\":\"2025-10-01\",
+  \"evidence\":\"模糊测试 虚假报告\"}" | field blacklist_listing_id)
+sanction_id=$(call POST /api/v1/sanctions "$regulator_token" "{
+  \"organization_id\":\"$agency_id\",\"kind\":\"rectification_order\",\"decided_on\":\"2026-01-05\",
+  \"deadline\":\"2026-02-05\",\"reason\":\"模糊测试 整改\"}" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["sanction"]["id"])')
+tracking_code=$(call POST /api/v1/public/complaints "" "{
+  \"organization_credit_code\":\"$agency_code\",\"category\":\"charging_without_service\",
+  \"description\":\"模糊测试 投诉\"}" | field tracking_code)
+draw_id=$(call POST /api/v1/supervision/spot-check-draws "$regulator_token" "{
+  \"kind\":\"technical_service_agency\",\"sample_size\":1,\"inspectors\":[\"甲\",\"乙\"],
+  \"inspectors_per_target\":1,\"beacon\":\"fuzz-beacon\"}" | field id)
 echo "Seeded: insurer $insurer_id, enterprises $enterprise_id $other_id, agency $agency_id, policy $policy_id," \
-  "training institution $training_id, person $person_id, certificate $certificate_id, engineer $engineer_id"
+  "training institution $training_id, person $person_id, certificate $certificate_id, engineer $engineer_id," \
+  "listing $listing_id, sanction $sanction_id, draw $draw_id"
 
 # --- schemathesis configuration ---------------------------------------------
 # Dictionaries steer a share of the generated values to the seeded objects,
@@ -244,7 +259,7 @@ database = "none"
 
 [dictionaries.ids]
 values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$policy_id", "$training_id", "$person_id",
-          "$certificate_id", "$engineer_id"]
+          "$certificate_id", "$engineer_id", "$listing_id", "$sanction_id", "$draw_id"]
 [dictionaries.organizations]
 values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$training_id"]
 [dictionaries.insurers]
@@ -267,6 +282,10 @@ values = ["$holder_name"]
 values = ["2026H1", "2026H2"]
 [dictionaries.dates]
 values = ["2026-01-08", "2025-12-31", "2024-02-29"]
+[dictionaries.tracking_codes]
+values = ["$tracking_code"]
+[dictionaries.positions]
+values = [0]
 [dictionaries.etags]
 values = ['"1"', '"2"', '"3"']
 
@@ -275,6 +294,8 @@ values = ['"1"', '"2"', '"3"']
 "path.insurer_id" = { dictionary = "insurers", probability = 0.7 }
 "path.credit_code" = { dictionary = "credit_codes", probability = 0.7 }
 "path.year" = { dictionary = "years", probability = 0.5 }
+"path.tracking_code" = { dictionary = "tracking_codes", probability = 0.6 }
+"path.position" = { dictionary = "positions", probability = 0.6 }
 "query.enterprise" = { dictionary = "enterprises", probability = 0.5 }
 "query.region" = { dictionary = "regions", probability = 0.5 }
 "query.credit_code" = { dictionary = "credit_codes", probability = 0.5 }
