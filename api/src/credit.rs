@@ -9,6 +9,7 @@
 //! the events instead of trusting a stale row. `recompute_all` is the full
 //! recompute the incremental path must agree with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::error::ApiError;
+use crate::public_cache::PublicCreditCache;
 
 /// A credit event to record.
 #[derive(Debug, Clone)]
@@ -268,7 +270,7 @@ pub fn sweep_due(conn: &mut DbConnection, today: NaiveDate, limit: i64) -> Resul
 /// Runs [`sweep_due`] every `every` on a thread of its own for as long as
 /// the process runs (Diesel is blocking). Several instances may sweep at
 /// once: a recompute is idempotent.
-pub fn spawn_sweeper(pool: DbPool, every: Duration) -> std::io::Result<()> {
+pub fn spawn_sweeper(pool: DbPool, cards: Arc<PublicCreditCache>, every: Duration) -> std::io::Result<()> {
     std::thread::Builder::new().name("credit-sweeper".into()).spawn(move || loop {
         std::thread::sleep(every);
         let today = cst_date(crate::clock::now());
@@ -278,7 +280,10 @@ pub fn spawn_sweeper(pool: DbPool, every: Duration) -> std::io::Result<()> {
             .and_then(|mut conn| conn.transaction(|conn| sweep_due(conn, today, 500)));
         match swept {
             Ok(0) => {}
-            Ok(n) => tracing::info!(recomputed = n, "credit scores brought past their expiries"),
+            Ok(n) => {
+                cards.invalidate_all();
+                tracing::info!(recomputed = n, "credit scores brought past their expiries");
+            }
             Err(error) => tracing::warn!(code = error.code(), "credit sweep failed; retrying next tick"),
         }
     })?;

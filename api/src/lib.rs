@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod people;
 pub mod problem;
+pub mod public_cache;
 pub mod qr;
 pub mod routes;
 pub mod schemas;

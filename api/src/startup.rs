@@ -93,11 +93,12 @@ impl Application {
         let max_body = settings.max_body_bytes;
         let rate_limit_per_minute = settings.rate_limit_per_minute;
         let cors_origins = settings.cors_allowed_origins.clone();
+        let public_credit = Arc::new(crate::public_cache::PublicCreditCache::default());
         if settings.credit_sweep_seconds > 0 {
-            crate::credit::spawn_sweeper(pool.clone(), std::time::Duration::from_secs(settings.credit_sweep_seconds))
-                .map_err(StartupError::Sweeper)?;
+            let every = std::time::Duration::from_secs(settings.credit_sweep_seconds);
+            crate::credit::spawn_sweeper(pool.clone(), public_credit.clone(), every).map_err(StartupError::Sweeper)?;
         }
-        let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) };
+        let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings), public_credit };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();
         let rate_limiter = web::Data::new(RateLimiter::new(rate_limit_per_minute));

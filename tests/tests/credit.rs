@@ -1124,3 +1124,30 @@ async fn the_sweeper_recomputes_a_score_on_the_day_an_event_expires() {
     assert_eq!(int(&items[0], "score"), scale.score(0));
     assert_eq!(day_of(&items[0], "as_of"), tomorrow);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The public card is served from memory, but never behind a change made on the same server.
+
+#[tokio::test]
+async fn a_cached_public_card_shows_a_new_sanction_at_once() {
+    let app = TestApp::spawn().await;
+    let regulator = app.regulator(ZHENGZHOU).await;
+    let (org, _) = agency(&app, 40, ZHENGZHOU).await;
+    let path = format!("{PUBLIC}/{}", credit_code(40));
+    let (_, before) = status_json(public_get(&app, &path).await).await;
+    assert_eq!(before["sanctions_in_force"], json!([]), "{before}");
+    // Served again from memory: the same body.
+    let (_, again) = status_json(public_get(&app, &path).await).await;
+    assert_eq!(again, before);
+
+    let criticism = json!({
+        "organization_id": org, "kind": "public_criticism", "decided_on": cst_date(Utc::now()).to_string(),
+        "reason": "出具报告内容与现场不符",
+    });
+    let (status, created) =
+        status_json(post(&app, &regulator.token, "/api/v1/sanctions", None, &criticism).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, after) = status_json(public_get(&app, &path).await).await;
+    assert_eq!(after["sanctions_in_force"][0]["kind"], "public_criticism", "{after}");
+    assert!(after["score"].as_i64() < before["score"].as_i64(), "{before} → {after}");
+}

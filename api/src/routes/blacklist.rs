@@ -453,7 +453,11 @@ pub async fn decide_removal_application(
         .map(|key| object_scope(&caller, key, "POST /api/v1/blacklist/removal-applications/{id}/decision", id, &body));
     let body: CreateRemovalDecision = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
-    idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| decide(conn, &actor, id, body)).await
+    let response =
+        idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| decide(conn, &actor, id, body)).await?;
+    // The public credit card says whether the organisation is blacklisted.
+    state.public_credit.invalidate_all();
+    Ok(response)
 }
 
 fn not_approved() -> ApiError {
@@ -555,5 +559,8 @@ pub async fn revoke_removal(
     });
     let body: CreateRemovalRevocation = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
-    idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| revoke(conn, &actor, id, body)).await
+    let response =
+        idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| revoke(conn, &actor, id, body)).await?;
+    state.public_credit.invalidate_all();
+    Ok(response)
 }

@@ -467,7 +467,11 @@ pub async fn triage_complaint(
         .map(|key| Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/complaints/{id}/triage", id, &body));
     let body: TriageComplaint = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
-    idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| triage(conn, &actor, id, body)).await
+    let response =
+        idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| triage(conn, &actor, id, body)).await?;
+    // A substantiated complaint changes the subject's score on its public credit card.
+    state.public_credit.invalidate_all();
+    Ok(response)
 }
 
 /// Registers this module's routes under `/api/v1`.

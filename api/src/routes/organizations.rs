@@ -246,6 +246,8 @@ pub async fn update_organization(
         Ok((org, status))
     })
     .await?;
+    // The public credit card shows the name, kind, region and status.
+    state.public_credit.invalidate_all();
     Ok(entity_response(HttpResponse::Ok(), &org, status, Sight::Full))
 }
 

@@ -270,8 +270,12 @@ pub async fn create_sanction(
     let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/sanctions", &body));
     let body: CreateSanction = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
-    idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_sanction(conn, &actor, body))
-        .await
+    let response =
+        idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_sanction(conn, &actor, body))
+            .await?;
+    // The public credit card shows sanctions in force and the score.
+    state.public_credit.invalidate_all();
+    Ok(response)
 }
 
 /// The sanction and its organisation, if the caller sees the organisation
@@ -476,7 +480,10 @@ pub async fn record_compliance(
     });
     let body: CreateCompliance = typed_body(&body)?;
     let actor = Actor::new(&caller, &request_id);
-    idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| comply(conn, &actor, id, body)).await
+    let response =
+        idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| comply(conn, &actor, id, body)).await?;
+    state.public_credit.invalidate_all();
+    Ok(response)
 }
 
 fn record_ban(conn: &mut DbConnection, actor: &Actor, body: CreateBan) -> Result<Done<BanView>, ApiError> {
