@@ -247,8 +247,6 @@ async fn bad_field_combinations_are_named_and_nothing_is_stored() {
         (sanction(&org, "warning", &decided), vec![("kind", "invalid_sanction_kind")]),
         (bad_date, vec![("deadline", "invalid_date"), ("to", "invalid_date")]),
         (sanction(&org, "public_criticism", "2017-01-01"), vec![("decided_on", "credit_rule_not_in_force")]),
-        // The blacklist term a revocation needs is in force from 2023-10-01 (应急管理部令第11号).
-        (sanction(&org, "qualification_revocation", "2023-09-30"), vec![("decided_on", "rule_not_in_force")]),
         (unknown, vec![("until", "unknown_field")]),
     ];
     for (body, expected) in cases {
@@ -260,6 +258,15 @@ async fn bad_field_combinations_are_named_and_nothing_is_stored() {
     assert_eq!(rows(&app, "credit_events"), 0);
     assert_eq!(rows(&app, "audit_log WHERE action = 'sanction.create'"), 0);
     assert_eq!(rows(&app, &format!("organizations WHERE id = '{org}' AND status = 'active' AND version = 1")), 1);
+
+    // A revocation before the national blacklist rule (2023-10-01, 应急管理部令第11号) revokes and
+    // costs its points, but lists nobody: no blacklist term was in force.
+    let early = sanction(&org, "qualification_revocation", "2023-09-30");
+    let (status, created) = status_json(post(&app, &regulator.token, SANCTIONS, None, &early).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["blacklist_listing_id"].is_null(), "{created}");
+    assert_eq!(rows(&app, "blacklist_listings"), 0);
+    assert_eq!(rows(&app, &format!("organizations WHERE id = '{org}' AND status = 'revoked'")), 1);
 
     // Compliance applies to rectification orders only, and not before the order.
     let criticism =

@@ -6,7 +6,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use domain::blacklist::Listing as ListingTerm;
 use domain::credit::CreditEventType;
 use domain::organization::{OrganizationStatus, Role};
 use domain::region::{jurisdiction_covers, RegionCode};
@@ -15,7 +14,7 @@ use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::organizations::{self, Organization};
 use persistence::sanctions::{self, NewBan, NewSanction, RectificationFilter, SanctionRecord};
-use persistence::{credit as credit_store, people, rules, DbConnection, StoreError};
+use persistence::{credit as credit_store, people, DbConnection, StoreError};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -138,17 +137,14 @@ fn check_decision(body: &CreateSanction) -> Result<Decision, ApiError> {
     Ok(Decision { kind, decided_on, deadline, from, to })
 }
 
-/// The credit rule (and, for a revocation, the blacklist term) must be in
-/// force on the decision date: a date before them is the caller's 422 on
-/// `decided_on`, checked before anything is stored.
+/// The credit rule must be in force on the decision date: a date before it
+/// is the caller's 422 on `decided_on`, checked before anything is stored.
+/// (A revocation before the blacklist rule took effect lists nobody; see
+/// `api::credit::record_event`.)
 fn check_rules_in_force(conn: &mut DbConnection, decision: &Decision) -> Result<(), ApiError> {
     let table = credit_store::load_table(conn)?;
     if let Err(error) = table.rule(credit_event_of(decision.kind), decision.decided_on) {
         return Err(ApiError::invalid_field("decided_on", error.code(), error.to_string()));
-    }
-    if decision.kind == SanctionKind::QualificationRevocation {
-        let book = rules::load_rule_book(conn)?;
-        ListingTerm::new(&book, decision.decided_on).map_err(|e| ApiError::rule("decided_on", e))?;
     }
     Ok(())
 }
