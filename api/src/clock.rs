@@ -7,3 +7,9 @@ use chrono::{DateTime, Utc};
 pub fn now() -> DateTime<Utc> {
     domain::time::truncate_to_micros(Utc::now())
 }
+
+/// Today's calendar date in China Standard Time (CONVENTIONS.md: dates and
+/// year boundaries follow CST).
+pub fn today() -> chrono::NaiveDate {
+    domain::time::cst_date(now())
+}

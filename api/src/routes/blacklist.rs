@@ -16,7 +16,6 @@ use domain::blacklist::{
 use domain::organization::{OrganizationKind, Role};
 use domain::region::RegionCode;
 use domain::rules::RuleBook;
-use domain::time::cst_date;
 use domain::validation::{Collector, FieldError};
 use persistence::blacklist::{self, BlacklistFilter, Listing, RemovalApplication};
 use persistence::organizations::Organization;
@@ -30,6 +29,7 @@ use validator::Validate;
 use crate::access::Sight;
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::clock::today;
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
@@ -44,7 +44,7 @@ use crate::schemas::blacklist::{
     BlacklistQuery, CreateRemovalApplication, CreateRemovalDecision, CreateRemovalRevocation, ListingView,
     OrganizationBlacklist, PublicBlacklistEntry, RemovalApplicationView,
 };
-use crate::schemas::fields::{collect_validator, parse_date};
+use crate::schemas::fields::{collect_validator, past_date};
 use crate::state::AppState;
 use crate::{db, etag};
 
@@ -57,19 +57,12 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(revoke_removal);
 }
 
-fn today() -> NaiveDate {
-    cst_date(crate::clock::now())
-}
-
 /// An optional date of the body: today (CST) when absent; never in the future.
 fn date_or_today(field: &str, text: Option<&str>, v: &mut Collector) -> Option<NaiveDate> {
-    let Some(text) = text else { return Some(today()) };
-    let date = parse_date(field, text, v)?;
-    if date > today() {
-        v.push(field, "out_of_range", "must not be in the future (CST)");
-        return None;
+    match text {
+        Some(text) => past_date(field, text, v),
+        None => Some(today()),
     }
-    Some(date)
 }
 
 /// The idempotency scope of a write about one listing or application: the

@@ -11,7 +11,6 @@ use domain::certificates::{
 use domain::organization::{OrganizationKind, Role};
 use domain::region::{jurisdiction_covers, RegionCode};
 use domain::rules::RuleBook;
-use domain::time::cst_date;
 use domain::validation::{Collector, FieldError};
 use persistence::certificates::{self, Certificate, NewCertificate};
 use persistence::{organizations, people, rules, training, DbConnection, StoreError};
@@ -24,6 +23,7 @@ use validator::Validate;
 use crate::access::{may_register_in, Sight};
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
@@ -39,7 +39,7 @@ use crate::schemas::certificate::{
     CertificateHistory, CertificateStatusView, CertificateView, CreateCertificate, CreateReview, CreateRevocation,
     CreateViolation, CreateWorkPeriod, ReviewView, ViolationView, WorkPeriodView,
 };
-use crate::schemas::fields::{collect_validator, parse_date};
+use crate::schemas::fields::{collect_validator, parse_date, past_date};
 use crate::schemas::person::PersonView;
 use crate::state::AppState;
 
@@ -48,20 +48,6 @@ use crate::state::AppState;
 /// `idempotency_conflict`, never a replay of the first certificate's answer.
 fn certificate_scope(caller: &Caller, key: String, operation: &'static str, id: Uuid, body: &Value) -> Scope {
     Scope::on_object(caller.client_id.clone(), key, operation, id, body)
-}
-
-fn today() -> NaiveDate {
-    cst_date(crate::clock::now())
-}
-
-/// A date that must not lie in the future (CST).
-fn past_date(field: &str, text: &str, v: &mut Collector) -> Option<NaiveDate> {
-    let date = parse_date(field, text, v)?;
-    if date > today() {
-        v.push(field, "out_of_range", "must not be in the future (CST)");
-        return None;
-    }
-    Some(date)
 }
 
 /// How much of a certificate a caller may see: admins whole; regulators as

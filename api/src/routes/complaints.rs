@@ -11,7 +11,6 @@ use domain::credit::CreditEventType;
 use domain::credit_code::CreditCode;
 use domain::organization::Role;
 use domain::region::{jurisdiction_covers, RegionCode};
-use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::audit::{self, NewAuditEntry};
 use persistence::complaints::{self, Complaint, ComplaintFilter, NewComplaint, Transition};
@@ -22,6 +21,7 @@ use validator::Validate;
 
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::clock::today;
 use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
@@ -56,10 +56,6 @@ const ANONYMOUS: &str = "anonymous";
 /// a few draws make a second clash practically impossible, and a bound keeps a broken random
 /// source from looping forever.
 const TRACKING_CODE_DRAWS: usize = 5;
-
-fn today() -> chrono::NaiveDate {
-    cst_date(crate::clock::now())
-}
 
 /// The answer to a body the JSON reader refused, as `extractors::json_config` answers for
 /// every other route.

@@ -10,7 +10,6 @@ use domain::credit::{CreditEventType, ScoreScale};
 use domain::credit_code::CreditCode;
 use domain::organization::Role;
 use domain::sanctions::{self as sanction_rules, Sanction, SanctionKind};
-use domain::time::cst_date;
 use domain::validation::Collector;
 use jsonwebtoken::{encode, Algorithm, Header};
 use persistence::organizations::Organization;
@@ -25,6 +24,7 @@ use validator::Validate;
 use crate::access::{may_register_in, Sight};
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::clock::today;
 use crate::credit::{current, record_event, EventInput};
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
@@ -40,7 +40,7 @@ use crate::schemas::credit::{
     CreateCreditEvent, CreditAttestation, CreditClaims, CreditEventReceipt, CreditEventView, CreditReport,
     PublicCredit, PublicSanction, ScoreChange, ScoreView,
 };
-use crate::schemas::fields::{collect_validator, parse_date};
+use crate::schemas::fields::{collect_validator, past_date};
 use crate::state::AppState;
 use crate::{db, etag};
 
@@ -57,10 +57,6 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(credit_attestation);
 }
 
-fn today() -> NaiveDate {
-    cst_date(crate::clock::now())
-}
-
 fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -69,10 +65,7 @@ fn record(
     let mut v = Collector::new();
     collect_validator(body.validate(), &mut v);
     let event_type = v.check("event_type", CreditEventType::parse(&body.event_type));
-    let occurred_on = parse_date("occurred_on", &body.occurred_on, &mut v);
-    if occurred_on.is_some_and(|d| d > today()) {
-        v.push("occurred_on", "out_of_range", "must not be in the future (CST)");
-    }
+    let occurred_on = past_date("occurred_on", &body.occurred_on, &mut v);
     // An organisation outside the caller's sight is as unknown as a missing one.
     let org = match visible_organization(conn, &actor.caller, body.organization_id) {
         Ok((org, region, Sight::Full)) => Some((org, region)),
@@ -155,14 +148,10 @@ pub async fn create_credit_event(
     Ok(response)
 }
 
+/// Whether the organisation is on the blacklist on `on` (八(三)).
 fn listed(conn: &mut DbConnection, organization_id: Uuid, on: NaiveDate) -> Result<bool, ApiError> {
     let listings = blacklist::listings_of(conn, organization_id)?;
-    Ok(listings.iter().any(|l| {
-        domain::blacklist::listed_on_date(
-            &domain::blacklist::Listing { listed_on: l.listed_on, ends_on: l.ends_on, removed_on: l.removed_on },
-            on,
-        )
-    }))
+    Ok(listings.iter().any(|l| domain::blacklist::listed_on_date(&l.term(), on)))
 }
 
 fn report(conn: &mut DbConnection, org: &Organization, on: NaiveDate) -> Result<CreditReport, ApiError> {
@@ -310,17 +299,7 @@ fn public_card(conn: &mut DbConnection, code: &CreditCode, on: NaiveDate) -> Res
     let org = organizations::find_by_credit_code(conn, code)?.ok_or_else(ApiError::not_found)?;
     let score = current(conn, org.id, on)?;
     let records = sanctions::of_organization(conn, org.id)?;
-    let rules: Vec<Sanction> = records
-        .iter()
-        .map(|s| Sanction {
-            kind: s.kind,
-            decided_on: s.decided_on,
-            deadline: s.deadline,
-            complied_on: s.complied_on,
-            from: s.from,
-            to: s.to,
-        })
-        .collect();
+    let rules: Vec<Sanction> = records.iter().map(|s| s.decision()).collect();
     let sanctions_in_force = rules
         .iter()
         .filter(|s| sanction_rules::in_force(s, on))

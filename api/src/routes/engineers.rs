@@ -10,7 +10,6 @@ use domain::engineers::{
 };
 use domain::organization::{OrganizationKind, Role, Sector};
 use domain::region::RegionCode;
-use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::engineers::{self, NewEngineer};
 use persistence::organizations::Organization;
@@ -23,6 +22,7 @@ use validator::Validate;
 use crate::access::{may_register_in, organization_list_scope, ListScope, Sight};
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
@@ -36,13 +36,9 @@ use crate::problem::{
 };
 use crate::routes::organizations::visible_organization;
 use crate::schemas::engineer::{CreateEngineer, EngineerView, NoncompliantOrganization, StaffingView};
-use crate::schemas::fields::{collect_validator, parse_date};
+use crate::schemas::fields::{collect_validator, parse_date, past_date};
 use crate::schemas::person::PersonView;
 use crate::state::AppState;
-
-fn today() -> NaiveDate {
-    cst_date(crate::clock::now())
-}
 
 fn register_engineer(
     conn: &mut DbConnection,
@@ -54,10 +50,7 @@ fn register_engineer(
     let named = check_person("person", &body.person, &mut v);
     let level = v.check("level", EngineerLevel::parse(&body.level));
     let category = v.check("category", EngineerCategory::parse(&body.category));
-    let registered_on = parse_date("registered_on", &body.registered_on, &mut v);
-    if registered_on.is_some_and(|d| d > today()) {
-        v.push("registered_on", "out_of_range", "must not be in the future (CST)");
-    }
+    let registered_on = past_date("registered_on", &body.registered_on, &mut v);
     // An employer outside the caller's sight is as unknown as a missing one.
     let employer = match visible_organization(conn, &actor.caller, body.employer_id) {
         Ok((org, region, Sight::Full)) => Some((org, region)),

@@ -10,7 +10,6 @@ use domain::credit::CreditEventType;
 use domain::organization::{OrganizationStatus, Role};
 use domain::region::{jurisdiction_covers, RegionCode};
 use domain::sanctions::{check_ban, check_compliance, check_sanction, BanKind, RectificationStatus, SanctionKind};
-use domain::time::cst_date;
 use domain::validation::Collector;
 use persistence::organizations::{self, Organization};
 use persistence::sanctions::{self, NewBan, NewSanction, RectificationFilter, SanctionRecord};
@@ -21,6 +20,7 @@ use validator::Validate;
 use crate::access::Sight;
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::clock::today;
 use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
@@ -34,7 +34,7 @@ use crate::problem::{
     UnsupportedMediaType,
 };
 use crate::routes::organizations::{region_info, visible_organization};
-use crate::schemas::fields::{collect_validator, parse_date};
+use crate::schemas::fields::{collect_validator, parse_date, past_date};
 use crate::schemas::person::PersonView;
 use crate::schemas::sanction::{
     BanView, CreateBan, CreateCompliance, CreateSanction, OnQuery, RectificationQuery, SanctionCreated,
@@ -52,20 +52,6 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(organization_sanctions)
         .service(create_ban)
         .service(get_ban);
-}
-
-fn today() -> NaiveDate {
-    cst_date(crate::clock::now())
-}
-
-/// A date that must not lie in the future (CST).
-fn past_date(field: &str, text: &str, v: &mut Collector) -> Option<NaiveDate> {
-    let date = parse_date(field, text, v)?;
-    if date > today() {
-        v.push(field, "out_of_range", "must not be in the future (CST)");
-        return None;
-    }
-    Some(date)
 }
 
 /// The `on` query parameter: a date, today (CST) when absent.

@@ -23,6 +23,17 @@ pub fn parse_date(field: &str, text: &str, errors: &mut Collector) -> Option<Nai
     parsed
 }
 
+/// A date that must not lie in the future (CST): recorded facts (issue,
+/// violations, decisions, registrations) happened already.
+pub fn past_date(field: &str, text: &str, errors: &mut Collector) -> Option<NaiveDate> {
+    let date = parse_date(field, text, errors)?;
+    if date > crate::clock::today() {
+        errors.push(field, "out_of_range", "must not be in the future (CST)");
+        return None;
+    }
+    Some(date)
+}
+
 /// A free-text query parameter: no control characters (PostgreSQL refuses
 /// NUL in text) and at most `max` characters.
 pub fn query_text(field: &str, text: Option<String>, max: usize, errors: &mut Collector) -> Option<String> {
