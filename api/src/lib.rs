@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod credit;
 pub mod db;
+pub mod eligibility;
 pub mod error;
 pub mod etag;
 pub mod extractors;

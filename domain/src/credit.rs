@@ -48,6 +48,9 @@ string_enum! {
         ServiceEvaluationPositive = "service_evaluation_positive",
         /// 服务评价较差: a poor evaluation of a purchased service (九(二)).
         ServiceEvaluationNegative = "service_evaluation_negative",
+        /// 服务评价一般: an evaluation neither good nor poor; recorded so that every evaluation is
+        /// explainable, worth no points (九(二), 九(三)).
+        ServiceEvaluationNeutral = "service_evaluation_neutral",
         /// 弄虚作假、出具虚假报告: false reports or certificates (八(一), 八(三); 应急管理部令第11号).
         FalseReport = "false_report",
         /// 租借资质: leasing qualification certificates (八(一), 八(三); 应急管理部令第11号).
@@ -93,7 +96,9 @@ impl CreditEventType {
             }
             E::QualificationRevocation => "豫安委〔2017〕17号 八(一), 八(三)",
             E::ComplaintSubstantiated => "豫安委〔2017〕17号 八(二)",
-            E::ServiceEvaluationPositive | E::ServiceEvaluationNegative => "豫安委〔2017〕17号 九(二), 八(三)",
+            E::ServiceEvaluationPositive | E::ServiceEvaluationNegative | E::ServiceEvaluationNeutral => {
+                "豫安委〔2017〕17号 九(二), 八(三)"
+            }
             E::FalseReport | E::QualificationLeasing | E::IllegalAffiliation => {
                 "豫安委〔2017〕17号 八(一), 八(三); 应急管理部令第11号"
             }
@@ -632,7 +637,7 @@ mod tests {
     fn vocabularies() {
         assert_string_enum!(CreditEventType, "invalid_credit_event_type");
         assert_string_enum!(Grade, "invalid_grade");
-        assert_eq!(CreditEventType::ALL.len(), 14);
+        assert_eq!(CreditEventType::ALL.len(), 15);
         let triggers: Vec<&str> = E::ALL.iter().filter(|t| t.blacklist_trigger()).map(|t| t.as_str()).collect();
         assert_eq!(
             triggers,

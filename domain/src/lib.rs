@@ -9,28 +9,35 @@
 //! their `parse` constructor; a value that exists is valid. Every error carries a stable machine
 //! code (see [`Coded`]) that the HTTP layer passes on to clients.
 
+pub mod annual_report;
 pub mod audit_chain;
 pub mod blacklist;
 pub mod certificates;
 pub mod complaints;
 pub mod credit;
 pub mod credit_code;
+pub mod engagements;
 pub mod engineers;
 pub mod insurance;
+pub mod marketplace;
 pub mod money;
 pub mod organization;
 pub mod person_name;
 pub mod phone;
+pub mod procurement;
 pub mod profile;
 pub mod region;
 pub mod resident_id;
 pub mod rules;
+pub mod safety_management;
 pub mod sanctions;
 pub mod spot_check;
+pub mod subsidies;
 pub mod time;
 pub mod training;
 pub mod validation;
 mod vocabulary;
+pub mod working_days;
 
 pub use credit_code::{check_character, CreditCode, CreditCodeError};
 pub use money::{share_of, BasisPoints, Fen, MoneyError};

@@ -98,8 +98,8 @@ string_enum! {
 }
 
 string_enum! {
-    /// A service a technical service agency or engineer firm offers
-    /// (豫安委〔2017〕17号 二, 四(二), 九(三)).
+    /// A service a provider offers and an enterprise may ask for (豫安委〔2017〕17号 二, 四(二),
+    /// 九(三)). The registry lists what each provider is qualified for; a demand names one.
     pub enum ServiceType ("service type", "invalid_service_type") {
         /// 安全评价 (二).
         SafetyAssessment = "safety_assessment",
@@ -115,6 +115,20 @@ string_enum! {
         EntrustedManagement = "entrusted_management",
         /// Anything else, described in free text.
         Other = "other",
+        /// 隐患排查 (九(三)).
+        HazardInvestigation = "hazard_investigation",
+        /// 标准化建设 (九(三)).
+        Standardisation = "standardisation",
+        /// 应急预案编制和演练 (九(三)).
+        EmergencyPlanning = "emergency_planning",
+        /// 研发: custom research and development (九(三)).
+        ResearchDevelopment = "research_development",
+        /// 设计: custom design (九(三)).
+        Design = "design",
+        /// 法律援助 (九(三)).
+        LegalAid = "legal_aid",
+        /// 设备租赁 (九(三)).
+        EquipmentRental = "equipment_rental",
     }
 }
 
@@ -175,7 +189,7 @@ mod tests {
         assert_eq!(OrganizationKind::ALL.len(), 6);
         assert_eq!(Sector::ALL.len(), 11);
         assert_eq!(OrganizationStatus::ALL.len(), 3);
-        assert_eq!(ServiceType::ALL.len(), 7);
+        assert_eq!(ServiceType::ALL.len(), 14);
         assert_eq!(Role::ALL.len(), 6);
     }
 

@@ -68,6 +68,27 @@ string_enum! {
         CreditGradeBMin = "credit_grade_b_min",
         /// Lowest score of credit grade C: 60 points (八(三); platform credit scale); below it, D.
         CreditGradeCMin = "credit_grade_c_min",
+        /// Working days between the cross-region notice and the first on-site service: at least
+        /// 7 (豫安委〔2017〕17号 二(一); national rule on cross-region technical services).
+        CrossRegionNoticeWorkingDays = "cross_region_notice_working_days",
+        /// Weight of the purchaser's score in a government purchase's composite evaluation
+        /// (豫安委〔2017〕17号 九(二); platform weights).
+        ProcurementWeightPurchaserBp = "procurement_weight_purchaser_bp",
+        /// Weight of the service recipient's score (九(二); platform weights).
+        ProcurementWeightRecipientBp = "procurement_weight_recipient_bp",
+        /// Weight of the third-party institution's score (九(二); platform weights).
+        ProcurementWeightThirdPartyBp = "procurement_weight_third_party_bp",
+        /// Lowest composite of a good government-purchase evaluation (九(二), 八(三)).
+        ProcurementGoodMin = "procurement_good_min",
+        /// Lowest composite of an adequate one; below it the evaluation is poor (九(二), 八(三)).
+        ProcurementAdequateMin = "procurement_adequate_min",
+        /// Employees above which a unit must have its own safety department or full-time
+        /// safety staff, so cannot be deemed to have part-time staff by retaining an agency:
+        /// 100 (豫安委〔2017〕17号 九(三); 安全生产法 第二十四条).
+        PartTimeSafetyMaxEmployees = "part_time_safety_max_employees",
+        /// Shortest engagement that counts as retaining an agency long-term: 12 months
+        /// (豫安委〔2017〕17号 九(三); platform reading of 长期).
+        LongTermRetentionMonths = "long_term_retention_months",
     }
 }
 
@@ -82,6 +103,8 @@ enum Unit {
     /// Whole points from 0 to 100: exam marks and credit scores.
     Points,
     Regime,
+    WorkingDays,
+    Persons,
 }
 
 impl Unit {
@@ -94,6 +117,8 @@ impl Unit {
             Unit::Days => "days",
             Unit::Points => "points",
             Unit::Regime => "regime",
+            Unit::WorkingDays => "working_days",
+            Unit::Persons => "persons",
         }
     }
 }
@@ -112,14 +137,21 @@ impl RuleParameter {
             | P::EngineerRegistrationValidityYears => Unit::Years,
             P::CertificateReviewWindowDays => Unit::Days,
             P::CertificateReviewRegime => Unit::Regime,
-            P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths => Unit::Months,
+            P::BlacklistTermMonths | P::BlacklistEarlyRemovalMonths | P::LongTermRetentionMonths => Unit::Months,
+            P::CrossRegionNoticeWorkingDays => Unit::WorkingDays,
+            P::PartTimeSafetyMaxEmployees => Unit::Persons,
+            P::ProcurementWeightPurchaserBp | P::ProcurementWeightRecipientBp | P::ProcurementWeightThirdPartyBp => {
+                Unit::Bp
+            }
             P::ExamTheoryPassMark
             | P::CreditBaseScore
             | P::CreditScoreMin
             | P::CreditScoreMax
             | P::CreditGradeAMin
             | P::CreditGradeBMin
-            | P::CreditGradeCMin => Unit::Points,
+            | P::CreditGradeCMin
+            | P::ProcurementGoodMin
+            | P::ProcurementAdequateMin => Unit::Points,
         }
     }
 
@@ -153,6 +185,14 @@ impl RuleParameter {
             | P::CreditGradeAMin
             | P::CreditGradeBMin
             | P::CreditGradeCMin => "豫安委〔2017〕17号 八(三)",
+            P::CrossRegionNoticeWorkingDays => "豫安委〔2017〕17号 二(一)",
+            P::ProcurementWeightPurchaserBp
+            | P::ProcurementWeightRecipientBp
+            | P::ProcurementWeightThirdPartyBp
+            | P::ProcurementGoodMin
+            | P::ProcurementAdequateMin => "豫安委〔2017〕17号 九(二)",
+            P::PartTimeSafetyMaxEmployees => "豫安委〔2017〕17号 九(三); 安全生产法 第二十四条",
+            P::LongTermRetentionMonths => "豫安委〔2017〕17号 九(三)",
         }
     }
 }
@@ -380,9 +420,10 @@ impl RuleBook {
         })
     }
 
-    /// A duration parameter (unit `years`, `months` or `days`) in force on `on`.
+    /// A count parameter (unit `years`, `months`, `days`, `working_days` or `persons`) in
+    /// force on `on`.
     pub fn count(&self, parameter: RuleParameter, on: NaiveDate) -> Result<Applied<u32>, RuleError> {
-        self.lookup(parameter, on, "years, months or days", |value| match value {
+        self.lookup(parameter, on, "years, months, days, working days or persons", |value| match value {
             Value::Count(n) => Some(n),
             _ => None,
         })
@@ -434,7 +475,7 @@ fn sample_value(unit: Unit) -> Value {
     match unit {
         Unit::Bp => Value::Bp(BasisPoints::new(0)),
         Unit::Fen => Value::Fen(Fen::ZERO),
-        Unit::Years | Unit::Months | Unit::Days => Value::Count(0),
+        Unit::Years | Unit::Months | Unit::Days | Unit::WorkingDays | Unit::Persons => Value::Count(0),
         Unit::Points => Value::Points(0),
         Unit::Regime => Value::Regime(ReviewRegime::PeriodicReview),
     }
@@ -470,7 +511,9 @@ fn parse_value(unit: Unit, text: &str) -> Option<Value> {
     match unit {
         Unit::Bp if digits => text.parse().ok().map(|n| Value::Bp(BasisPoints::new(n))),
         Unit::Fen if digits => text.parse().ok().map(|n| Value::Fen(Fen::new(n))),
-        Unit::Years | Unit::Months | Unit::Days if digits => text.parse().ok().map(Value::Count),
+        Unit::Years | Unit::Months | Unit::Days | Unit::WorkingDays | Unit::Persons if digits => {
+            text.parse().ok().map(Value::Count)
+        }
         Unit::Points if digits => text.parse().ok().filter(|&n: &u8| n <= 100).map(Value::Points),
         Unit::Regime => ReviewRegime::parse(text).ok().map(Value::Regime),
         _ => None,
@@ -533,6 +576,14 @@ mod tests {
             version(P::CreditGradeAMin, "90", henan, None),
             version(P::CreditGradeBMin, "75", henan, None),
             version(P::CreditGradeCMin, "60", henan, None),
+            version(P::CrossRegionNoticeWorkingDays, "7", henan, None),
+            version(P::ProcurementWeightPurchaserBp, "4000", henan, None),
+            version(P::ProcurementWeightRecipientBp, "3000", henan, None),
+            version(P::ProcurementWeightThirdPartyBp, "3000", henan, None),
+            version(P::ProcurementGoodMin, "85", henan, None),
+            version(P::ProcurementAdequateMin, "60", henan, None),
+            version(P::PartTimeSafetyMaxEmployees, "100", henan, None),
+            version(P::LongTermRetentionMonths, "12", henan, None),
         ]
     }
 
@@ -545,10 +596,14 @@ mod tests {
         assert_string_enum!(RuleParameter, "invalid_rule_parameter");
         assert_string_enum!(ReviewRegime, "invalid_review_regime");
         for &p in RuleParameter::ALL {
-            assert!(["bp", "fen", "years", "months", "days", "points", "regime"].contains(&p.unit()));
+            assert!(["bp", "fen", "years", "months", "days", "points", "regime", "working_days", "persons"]
+                .contains(&p.unit()));
             assert!(p.clause().contains('号'), "{p}");
-            let suffix = p.as_str().rsplit('_').next().unwrap();
-            if ["bp", "fen", "years", "months", "days"].contains(&suffix) {
+            let suffix = match p.as_str().rsplit('_').next().unwrap() {
+                "days" if p.as_str().ends_with("_working_days") => "working_days",
+                other => other,
+            };
+            if ["bp", "fen", "years", "months", "days", "working_days"].contains(&suffix) {
                 assert_eq!(p.unit(), suffix, "{p}");
             }
         }

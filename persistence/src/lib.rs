@@ -27,6 +27,7 @@ macro_rules! with_conn {
 }
 
 pub mod accidents;
+pub mod annual_reports;
 pub mod audit;
 pub mod blacklist;
 pub mod certificates;
@@ -34,15 +35,20 @@ pub mod clients;
 pub mod complaints;
 pub mod credit;
 pub mod db;
+pub mod disclosures;
+pub mod engagements;
 pub mod engineers;
 mod error;
 pub mod expenditures;
+pub mod holidays;
 pub mod idempotency;
+pub mod marketplace;
 pub mod organizations;
 mod page;
 pub mod people;
 pub mod policies;
 pub mod premiums;
+pub mod procurement;
 pub mod rate_factors;
 pub mod regions;
 pub mod rules;
@@ -50,6 +56,7 @@ pub mod sanctions;
 pub mod schema;
 pub mod seed;
 pub mod spot_checks;
+pub mod subsidies;
 pub mod training;
 
 pub use db::{build_pool, Backend, DbConnection, DbPool, PoolOptions, PooledConnection};

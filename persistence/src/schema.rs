@@ -463,6 +463,224 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    holidays (day) {
+        day -> Date,
+        kind -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    demands (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        service_type -> Text,
+        region_code -> Text,
+        budget_fen -> BigInt,
+        deadline -> Date,
+        description -> Text,
+        status -> Text,
+        awarded_bid_id -> Nullable<Text>,
+        posted_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bids (id) {
+        id -> Text,
+        demand_id -> Text,
+        provider_id -> Text,
+        price_fen -> BigInt,
+        plan -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    engagements (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        provider_id -> Text,
+        demand_id -> Nullable<Text>,
+        contract_fee_fen -> BigInt,
+        paid_fen -> BigInt,
+        signed_on -> Date,
+        starts_on -> Date,
+        ends_on -> Date,
+        delivery_deadline -> Date,
+        reports -> Text,
+        planned_on_site -> Text,
+        status -> Text,
+        delivered_on -> Nullable<Date>,
+        procedure_text -> Nullable<Text>,
+        main_content -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        dispute_reason -> Nullable<Text>,
+        recorded_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    engagement_services (engagement_id, service_type) {
+        engagement_id -> Text,
+        service_type -> Text,
+        fee_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    engagement_personnel (engagement_id, person_id) {
+        engagement_id -> Text,
+        person_id -> Text,
+        engineer_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    engagement_payments (id) {
+        id -> Text,
+        engagement_id -> Text,
+        amount_fen -> BigInt,
+        paid_on -> Date,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    engagement_evaluations (engagement_id) {
+        engagement_id -> Text,
+        rating -> Integer,
+        comment -> Text,
+        evaluated_on -> Date,
+        credit_event_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cross_region_notices (id) {
+        id -> Text,
+        engagement_id -> Text,
+        regulator_region -> Text,
+        provider_region -> Text,
+        notified_on -> Date,
+        earliest_on_site -> Date,
+        late_dates -> Text,
+        flagged -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_report_narratives (organization_id, year, version) {
+        organization_id -> Text,
+        year -> Integer,
+        version -> Integer,
+        narrative -> Text,
+        written_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_reports (organization_id, year) {
+        organization_id -> Text,
+        year -> Integer,
+        narrative_version -> Nullable<Integer>,
+        body -> Text,
+        published_on -> Date,
+        published_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    procurement_projects (id) {
+        id -> Text,
+        area -> Text,
+        title -> Text,
+        region_code -> Text,
+        budget_fen -> BigInt,
+        provider_id -> Text,
+        third_party_id -> Text,
+        awarded_on -> Date,
+        status -> Text,
+        composite_hundredths -> Nullable<Integer>,
+        weights_version -> Nullable<Text>,
+        evaluated_on -> Nullable<Date>,
+        credit_event_id -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    procurement_recipients (project_id, organization_id) {
+        project_id -> Text,
+        organization_id -> Text,
+    }
+}
+
+diesel::table! {
+    procurement_evaluations (project_id, party) {
+        project_id -> Text,
+        party -> Text,
+        score -> Integer,
+        comment -> Text,
+        evaluator -> Text,
+        evaluator_org -> Nullable<Text>,
+        evaluated_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subsidy_programmes (id) {
+        id -> Text,
+        title -> Text,
+        region_code -> Text,
+        budget_fen -> BigInt,
+        committed_fen -> BigInt,
+        share_bp -> Integer,
+        cap_per_enterprise_fen -> BigInt,
+        max_employees -> Integer,
+        opens_on -> Date,
+        closes_on -> Date,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subsidy_applications (id) {
+        id -> Text,
+        programme_id -> Text,
+        enterprise_id -> Text,
+        engagement_id -> Text,
+        amount_fen -> BigInt,
+        priority -> Text,
+        status -> Text,
+        decided_on -> Nullable<Date>,
+        decided_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_code));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
@@ -507,4 +725,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     spot_check_draws,
     spot_check_targets,
     complaints,
+    holidays,
+    demands,
+    bids,
+    engagements,
+    engagement_services,
+    engagement_personnel,
+    engagement_payments,
+    engagement_evaluations,
+    cross_region_notices,
+    annual_report_narratives,
+    annual_reports,
+    procurement_projects,
+    procurement_recipients,
+    procurement_evaluations,
+    subsidy_programmes,
+    subsidy_applications,
 );

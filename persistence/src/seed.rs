@@ -1,6 +1,6 @@
 //! Reference data shipped with the binary: the Henan region list, the
-//! effective-dated rule parameters of DOMAIN.md, the floating-rate table and
-//! the credit points table. Kept as data files, not
+//! effective-dated rule parameters of DOMAIN.md, the floating-rate table,
+//! the credit points table and the official holiday calendar. Kept as data files, not
 //! code, because divisions and rules change; inserting is idempotent so the
 //! seed runs after every migration on both backends.
 
@@ -9,13 +9,16 @@ use diesel::prelude::*;
 use domain::credit::CreditTable;
 
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{credit_event_rules, rate_factors, regions, rule_parameters};
+use crate::schema::{credit_event_rules, holidays, rate_factors, regions, rule_parameters};
 use crate::DbConnection;
 
 const REGIONS_CSV: &str = include_str!("../seed/regions.csv");
 const RULE_PARAMETERS_CSV: &str = include_str!("../seed/rule_parameters.csv");
 const RATE_FACTORS_CSV: &str = include_str!("../seed/rate_factors.csv");
 const CREDIT_EVENT_RULES_CSV: &str = include_str!("../seed/credit_event_rules.csv");
+/// Official holidays and make-up working days (国务院办公厅 annual notices),
+/// for counting working days (二(一)).
+const HOLIDAYS_CSV: &str = include_str!("../seed/holidays.csv");
 
 #[derive(Insertable)]
 #[diesel(table_name = regions)]
@@ -57,6 +60,14 @@ struct CreditRuleSeed {
     effective_from: NaiveDate,
     effective_to: Option<NaiveDate>,
     clause: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = holidays)]
+struct HolidaySeed<'a> {
+    day: NaiveDate,
+    kind: &'a str,
+    name: &'a str,
 }
 
 /// Data lines of a seed CSV, split into at most `columns` fields (the last
@@ -110,6 +121,15 @@ fn rate_factor_seeds() -> StoreResult<Vec<RateFactorSeed<'static>>> {
         .collect()
 }
 
+fn holiday_seeds() -> StoreResult<Vec<HolidaySeed<'static>>> {
+    records(HOLIDAYS_CSV, 3)
+        .map(|f| match f.as_slice() {
+            [day, kind @ ("holiday" | "workday"), name] => Ok(HolidaySeed { day: date(day)?, kind, name }),
+            _ => Err(StoreError::Corrupt(format!("holiday seed line {f:?}"))),
+        })
+        .collect()
+}
+
 /// The credit points table, checked by the domain's own parser (the CSV
 /// shape and the overlap rules live in one place).
 fn credit_rule_seeds() -> StoreResult<Vec<CreditRuleSeed>> {
@@ -139,6 +159,7 @@ pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
     let rules = rule_seeds()?;
     let factors = rate_factor_seeds()?;
     let credit_rules = credit_rule_seeds()?;
+    let days = holiday_seeds()?;
     conn.transaction(|conn| {
         for region in &regions {
             with_conn!(conn, c => diesel::insert_into(regions::table)
@@ -168,6 +189,13 @@ pub fn apply(conn: &mut DbConnection) -> StoreResult<()> {
                 .do_nothing()
                 .execute(c))?;
         }
+        for day in &days {
+            with_conn!(conn, c => diesel::insert_into(holidays::table)
+                .values(day)
+                .on_conflict(holidays::day)
+                .do_nothing()
+                .execute(c))?;
+        }
         Ok(())
     })
 }
@@ -183,6 +211,8 @@ mod tests {
         assert_eq!(regions.iter().filter(|r| r.level == "city").count(), 18);
         let rules = rule_seeds().expect("rules parse");
         assert!(rules.iter().any(|r| r.name == "prevention_fund_share_bp" && r.value == "1000"));
+        let days = holiday_seeds().expect("holidays parse");
+        assert!(days.iter().any(|d| d.day == NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() && d.kind == "holiday"));
     }
 
     #[test]

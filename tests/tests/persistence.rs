@@ -43,7 +43,7 @@ fn migrations_and_seed_are_idempotent() {
     seed::apply(&mut conn).expect("seed again");
     assert_eq!(regions::list(&mut conn).expect("regions").len(), 29);
     let book = rules::load_rule_book(&mut conn).expect("rule book");
-    assert_eq!(book.versions().count(), 22);
+    assert_eq!(book.versions().count(), 30);
     let rate_table = persistence::rate_factors::load(&mut conn, "410000").expect("rate table");
     assert_eq!(rate_table.versions().len(), 6);
 }

@@ -4,6 +4,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod accidents;
+pub mod annual_reports;
 pub mod audit;
 pub mod auth;
 pub mod blacklist;
@@ -12,21 +13,28 @@ pub mod clients;
 pub mod complaints;
 pub mod coverage;
 pub mod credit;
+pub mod disclosures;
+pub mod engagements;
 pub mod engineers;
 pub mod fallback;
 pub mod funds;
 pub mod health;
+pub mod holidays;
+pub mod marketplace;
 pub mod organizations;
 pub mod people;
 pub mod policies;
 pub mod premiums;
+pub mod procurement;
 pub mod public;
 pub mod public_certificates;
 pub mod rate_quotes;
 pub mod regions;
 pub mod rules;
+pub mod safety_management;
 pub mod sanctions;
 pub mod spot_checks;
+pub mod subsidies;
 pub mod training;
 
 /// Routes under `/api/v1`.
@@ -81,6 +89,15 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     sanctions::register(cfg);
     complaints::register(cfg);
     spot_checks::register(cfg);
+    // The marketplace (二, 七, 九(二), 九(三)).
+    marketplace::register(cfg);
+    engagements::register(cfg);
+    holidays::register(cfg);
+    disclosures::register(cfg);
+    annual_reports::register(cfg);
+    safety_management::register(cfg);
+    procurement::register(cfg);
+    subsidies::register(cfg);
 }
 
 /// Probes outside the versioned API.

@@ -1,0 +1,6 @@
+//! The holiday calendar used to count working days (二(一)).
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this module's routes under `/api/v1`.
+pub fn register(_cfg: &mut ServiceConfig) {}

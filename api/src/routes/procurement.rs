@@ -1,0 +1,6 @@
+//! Government purchase of services (九(二)).
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this module's routes under `/api/v1`.
+pub fn register(_cfg: &mut ServiceConfig) {}

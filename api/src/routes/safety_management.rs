@@ -1,0 +1,6 @@
+//! Part-time safety manager equivalence (九(三)).
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this module's routes under `/api/v1`.
+pub fn register(_cfg: &mut ServiceConfig) {}

@@ -1,0 +1,1 @@
+//! Annual reports: request and response bodies.

@@ -1,0 +1,1 @@
+//! Disclosures: request and response bodies.

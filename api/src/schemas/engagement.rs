@@ -1,0 +1,1 @@
+//! Engagements: request and response bodies.

@@ -1,0 +1,1 @@
+//! Holidays: request and response bodies.

@@ -1,0 +1,1 @@
+//! Demands, bids and matches: request and response bodies.

@@ -1,0 +1,1 @@
+//! Government purchase projects: request and response bodies.

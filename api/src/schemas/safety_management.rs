@@ -1,0 +1,1 @@
+//! Safety-management equivalence: request and response bodies.

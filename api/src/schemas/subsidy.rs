@@ -1,0 +1,1 @@
+//! Subsidy programmes: request and response bodies.

@@ -1,0 +1,1 @@
+//! Working days: weekends and official holidays skipped, make-up working days counted (二(一)).

@@ -1,0 +1,16 @@
+DROP TABLE subsidy_applications;
+DROP TABLE subsidy_programmes;
+DROP TABLE procurement_evaluations;
+DROP TABLE procurement_recipients;
+DROP TABLE procurement_projects;
+DROP TABLE annual_reports;
+DROP TABLE annual_report_narratives;
+DROP TABLE cross_region_notices;
+DROP TABLE engagement_evaluations;
+DROP TABLE engagement_payments;
+DROP TABLE engagement_personnel;
+DROP TABLE engagement_services;
+DROP TABLE engagements;
+DROP TABLE bids;
+DROP TABLE demands;
+DROP TABLE holidays;

@@ -1,0 +1,1 @@
+//! Annual report narratives and published reports (二(三)).

@@ -1,0 +1,1 @@
+//! Engagements, their service lines, personnel, payments, evaluations and cross-region notices.

@@ -1,0 +1,1 @@
+//! The official holiday calendar (二(一)).

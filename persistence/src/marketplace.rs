@@ -1,0 +1,1 @@
+//! Demands and bids (九(三)).

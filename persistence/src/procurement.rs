@@ -1,0 +1,1 @@
+//! Government purchase projects and their evaluations (九(二)).

@@ -1,0 +1,1 @@
+//! Subsidy programmes and applications (九(三)).
