@@ -48,8 +48,7 @@ fn sql_count(app: &TestApp, from_where: &str) -> i64 {
 }
 
 fn paid_fen(app: &TestApp, engagement: &str) -> i64 {
-    // paid_fen never exceeds the fee, so a count of one row per fen would be silly; read it
-    // through the persistence layer instead.
+    // The stored total, read from the database rather than from a response.
     let id = uuid::Uuid::parse_str(engagement).expect("uuid");
     persistence::engagements::find(&mut app.db.connect(), id).expect("find").expect("engagement").paid_fen
 }
@@ -557,4 +556,72 @@ async fn safety_assessment_needs_a_registered_engineer_employed_by_the_provider(
         ),
         1
     );
+}
+
+#[tokio::test]
+async fn the_holiday_calendar_is_data_that_the_notice_count_follows() {
+    let app = TestApp::spawn().await;
+    let holidays = "/api/v1/reference/holidays";
+    let (provider, enterprise) = pair(&app, 90, ZHENGZHOU, KAIFENG).await;
+    let (status, year) = get_json(&app, enterprise.token(), &format!("{holidays}?year=2026")).await;
+    assert_eq!(status, StatusCode::OK, "{year}");
+    assert_eq!(year["covered"], true);
+    let items = year["items"].as_array().expect("items");
+    assert!(items.iter().any(|d| d["day"] == "2026-10-10" && d["kind"] == "workday"));
+    assert!(items.iter().any(|d| d["day"] == "2026-10-01" && d["kind"] == "holiday"));
+    let (_, empty) = get_json(&app, enterprise.token(), &format!("{holidays}?year=2030")).await;
+    assert_eq!((empty["covered"].clone(), empty["items"].clone()), (json!(false), json!([])));
+
+    // Only admins replace a year, and only against the arrangement they read.
+    let path = format!("{holidays}/2026");
+    let mut without_makeup: Vec<Value> = items
+        .iter()
+        .filter(|d| d["day"] != "2026-10-10")
+        .map(|d| json!({"day": d["day"], "kind": d["kind"], "name": d["name"]}))
+        .collect();
+    let body = json!({"days": without_makeup});
+    let put = |token: &str, if_match: Option<&str>, body: &Value| {
+        let mut request = app.http.put(app.url(&path)).bearer_auth(token).json(body);
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send()
+    };
+    let response = app
+        .http
+        .get(app.url(&format!("{holidays}?year=2026")))
+        .bearer_auth(app.admin_token())
+        .send()
+        .await
+        .expect("get");
+    let tag = response.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(put(enterprise.token(), Some(&tag), &body).await.expect("put").status(), StatusCode::FORBIDDEN);
+    assert_eq!(put(app.admin_token(), None, &body).await.expect("put").status(), StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(
+        put(app.admin_token(), Some("\"stale\""), &body).await.expect("put").status(),
+        StatusCode::PRECONDITION_FAILED
+    );
+    without_makeup.push(json!({"day": "2027-01-01", "kind": "holiday", "name": "元旦"}));
+    let (status, problem) =
+        status_json(put(app.admin_token(), Some(&tag), &json!({"days": without_makeup})).await.expect("put")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(errors_of(&problem), pairs(&[(&format!("days[{}].day", without_makeup.len() - 1), "out_of_range")]));
+    let (status, replaced) = status_json(put(app.admin_token(), Some(&tag), &body).await.expect("put")).await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert_eq!(sql_count(&app, "holidays WHERE day = '2026-10-10'"), 0);
+    assert_eq!(sql_count(&app, "audit_log WHERE action = 'holidays.replace' AND resource_id = '2026'"), 1);
+
+    // Without the Saturday make-up day the seventh working day after 29 Sep is 15 Oct.
+    let mut engagement = engagement_body(&enterprise.id, &provider.id, 10_000, "2026-09-29", "2026-12-31");
+    engagement["planned_on_site_dates"] = json!(["2026-10-14"]);
+    let created = create_engagement(&app, provider.token(), &engagement).await;
+    assert_eq!(created["cross_region_notice"]["earliest_on_site"], "2026-10-15");
+    assert_eq!(created["cross_region_notice"]["late_dates"], json!(["2026-10-14"]));
+
+    // A year without rows is counted over weekends only, and the notice says so.
+    let old = engagement_body(&enterprise.id, &provider.id, 10_000, "2024-12-20", "2025-03-31");
+    let created = create_engagement(&app, provider.token(), &old).await;
+    // Fri 20 Dec 2024: 23–27 Dec (5), 30 (6), 31 (7).
+    assert_eq!(created["cross_region_notice"]["earliest_on_site"], "2024-12-31");
+    assert_eq!(created["cross_region_notice"]["calendar_covered"], false);
 }

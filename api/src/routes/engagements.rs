@@ -597,12 +597,12 @@ pub async fn list_engagements(
 /// Which party may make a change: the provider starts and delivers, the
 /// enterprise accepts and disputes; admins may do either.
 fn may_act(side: Side, change: &StatusChange) -> bool {
-    match (side, change) {
-        (Side::Admin, _) => true,
-        (Side::Provider, StatusChange::Start | StatusChange::Deliver { .. }) => true,
-        (Side::Enterprise, StatusChange::Accept { .. } | StatusChange::Dispute { .. }) => true,
-        _ => false,
-    }
+    matches!(
+        (side, change),
+        (Side::Admin, _)
+            | (Side::Provider, StatusChange::Start | StatusChange::Deliver { .. })
+            | (Side::Enterprise, StatusChange::Accept { .. } | StatusChange::Dispute { .. })
+    )
 }
 
 /// A transition date: not in the future, and not before `earliest`.
@@ -709,20 +709,25 @@ fn transition(
     Ok(Done::ok(engagement_view(conn, &updated)?))
 }
 
+/// A transition endpoint: its name in idempotency scopes and how its body is read.
+struct Operation {
+    name: &'static str,
+    parse: fn(&serde_json::Value) -> Result<Request, ApiError>,
+}
+
 async fn run_transition(
     req: &HttpRequest,
     state: &AppState,
     caller: Caller,
     request_id: &RequestId,
     id: Uuid,
-    operation: &'static str,
     body: serde_json::Value,
-    parse: impl FnOnce(&serde_json::Value) -> Result<Request, ApiError>,
+    operation: Operation,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Agency, Role::Enterprise])?;
     let key = idempotency::key(req)?;
-    let scope = key.map(|key| Scope::on_object(caller.client_id.clone(), key, operation, id, &body));
-    let request = parse(&body)?;
+    let scope = key.map(|key| Scope::on_object(caller.client_id.clone(), key, operation.name, id, &body));
+    let request = (operation.parse)(&body)?;
     let actor = Actor::new(&caller, request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| transition(conn, &actor, id, request)).await
 }
@@ -766,9 +771,8 @@ pub async fn start_engagement(
         caller,
         &request_id,
         id.into_inner(),
-        "POST /api/v1/engagements/{id}/start",
         body.into_inner().0,
-        |b| Ok(Request::Start(typed_body(b)?)),
+        Operation { name: "POST /api/v1/engagements/{id}/start", parse: |b| Ok(Request::Start(typed_body(b)?)) },
     )
     .await
 }
@@ -813,9 +817,8 @@ pub async fn deliver_engagement(
         caller,
         &request_id,
         id.into_inner(),
-        "POST /api/v1/engagements/{id}/delivery",
         body.into_inner().0,
-        |b| Ok(Request::Deliver(typed_body(b)?)),
+        Operation { name: "POST /api/v1/engagements/{id}/delivery", parse: |b| Ok(Request::Deliver(typed_body(b)?)) },
     )
     .await
 }
@@ -859,9 +862,8 @@ pub async fn accept_engagement(
         caller,
         &request_id,
         id.into_inner(),
-        "POST /api/v1/engagements/{id}/acceptance",
         body.into_inner().0,
-        |b| Ok(Request::Accept(typed_body(b)?)),
+        Operation { name: "POST /api/v1/engagements/{id}/acceptance", parse: |b| Ok(Request::Accept(typed_body(b)?)) },
     )
     .await
 }
@@ -905,9 +907,8 @@ pub async fn dispute_engagement(
         caller,
         &request_id,
         id.into_inner(),
-        "POST /api/v1/engagements/{id}/dispute",
         body.into_inner().0,
-        |b| Ok(Request::Dispute(typed_body(b)?)),
+        Operation { name: "POST /api/v1/engagements/{id}/dispute", parse: |b| Ok(Request::Dispute(typed_body(b)?)) },
     )
     .await
 }
