@@ -374,6 +374,7 @@ fn withdraw(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Done<Dem
     params(("id" = Uuid, Path, description = "Demand id")),
     responses(
         (status = 200, description = "Withdrawn", body = DemandView),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -613,6 +614,7 @@ fn bids_visible(conn: &mut DbConnection, caller: &Caller, id: Uuid) -> Result<Ve
     params(("id" = Uuid, Path, description = "Demand id")),
     responses(
         (status = 200, description = "The bids", body = BidList),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
