@@ -365,6 +365,12 @@ async fn creation_names_every_bad_field_and_checks_who_acts_for_whom() {
     let regulator = app.regulator(ZHENGZHOU).await;
     let (status, _) = status_json(post(&app, &regulator.token, ENGAGEMENTS, None, &good).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A demand that was never awarded to this provider.
+    let mut from_demand = good.clone();
+    from_demand["demand_id"] = json!(unknown);
+    let (status, problem) = status_json(post(&app, enterprise.token(), ENGAGEMENTS, None, &from_demand).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(errors_of(&problem), pairs(&[("demand_id", "demand_not_awarded")]));
     assert_eq!(sql_count(&app, "engagements"), 0);
 
     // Idempotent retry: one engagement.
@@ -624,4 +630,40 @@ async fn the_holiday_calendar_is_data_that_the_notice_count_follows() {
     // Fri 20 Dec 2024: 23–27 Dec (5), 30 (6), 31 (7).
     assert_eq!(created["cross_region_notice"]["earliest_on_site"], "2024-12-31");
     assert_eq!(created["cross_region_notice"]["calendar_covered"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_payments_never_together_exceed_the_fee() {
+    let app = TestApp::spawn().await;
+    let (provider, enterprise) = pair(&app, 100, ZHENGZHOU, ZHENGZHOU).await;
+    let body = engagement_body(&enterprise.id, &provider.id, 100_000, "2026-11-02", "2026-12-31");
+    let engagement = id(&create_engagement(&app, enterprise.token(), &body).await);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let (http, url, token) =
+            (app.http.clone(), app.url(&engagement_path(&engagement, "payments")), enterprise.token().to_owned());
+        tasks.push(tokio::spawn(async move {
+            let response = http
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", format!("race-{i}"))
+                .json(&json!({"amount_fen": 20_000, "paid_on": "2026-11-03"}))
+                .send()
+                .await
+                .expect("request");
+            status_json(response).await
+        }));
+    }
+    let mut accepted = 0;
+    for task in tasks {
+        let (status, body) = task.await.expect("task");
+        match status {
+            StatusCode::CREATED => accepted += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => assert_eq!(body["code"], "charge_outside_contract"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(accepted, 5);
+    assert_eq!(paid_fen(&app, &engagement), 100_000);
+    assert_eq!(sql_count(&app, &format!("engagement_payments WHERE engagement_id = '{engagement}'")), 5);
 }
