@@ -143,7 +143,7 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
             ("证书当前状态不能复审", "The certificate cannot be reviewed in its current status")
         }
         "period_not_published" => ("该期考试合格率尚未公布", "The pass rates of this period are not published"),
-        "already_published" => ("该期考试合格率已公布", "The pass rates of this period are already published"),
+        "already_published" => ("已公布，不能再次公布", "Already published"),
         "duplicate_registration_number" => ("注册证号已存在", "The registration number is already recorded"),
         "name_mismatch" => ("该身份证号已登记为其他姓名", "This identity number is recorded under another name"),
         "credit_event_exists" => ("该记录已产生信用事件", "This record already produced its credit event"),
@@ -156,6 +156,34 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
             ("该抽查对象的检查结果已登记", "The result of this spot-check target is already recorded")
         }
         "not_a_service_provider" => ("该机构不是服务机构", "The organisation is not a service provider"),
+        "not_a_provider" => ("该机构不是服务机构", "The organisation is not a service provider"),
+        "provider_not_eligible" => ("该服务机构当前不符合承接条件", "The provider is not eligible for this work"),
+        "demand_not_open" => ("该服务需求已不再开放", "The demand is no longer open"),
+        "bid_exists" => ("该机构已对此需求报名", "The provider has already bid on this demand"),
+        "bid_not_of_demand" => ("该报名不属于此需求", "The bid belongs to another demand"),
+        "charge_outside_contract" => ("付款总额超出合同约定费用", "Payments would exceed the contract fee"),
+        "not_accepted" => ("服务尚未验收，不能评价", "The service is not accepted yet"),
+        "already_evaluated" => ("已评价，每方只能评价一次", "Already evaluated; each party evaluates once"),
+        "not_flagged" => ("该合同在该日未被标记为只收费不服务", "The engagement was not flagged on that date"),
+        "already_confirmed" => ("已确认", "Already confirmed"),
+        "year_not_ended" => ("该年度尚未结束", "The year has not ended"),
+        "report_published" => ("年度报告已公布，不能修改", "The annual report is published and cannot change"),
+        "concurrent_update" => ("数据已被同时修改，请重试", "A concurrent change came first; retry"),
+        "self_evaluation" => ("服务机构不能评价自己的服务", "A provider cannot evaluate its own service"),
+        "not_evaluating_party" => ("调用方不是该评价方", "The caller is not this evaluating party"),
+        "budget_exhausted" => ("补助项目预算不足", "The programme's remaining budget does not cover this amount"),
+        "enterprise_cap_reached" => ("已达到单个企业补助上限", "The enterprise has reached the programme's cap"),
+        "outside_programme_region" => ("企业不在该补助项目区域内", "The enterprise is outside the programme's region"),
+        "employee_count_unknown" => ("企业从业人数未登记", "The enterprise's employee count is not recorded"),
+        "not_small_enterprise" => {
+            ("企业从业人数超过补助项目上限", "The enterprise has more employees than the programme allows")
+        }
+        "outside_programme_period" => {
+            ("合同签订日期不在补助项目期限内", "The contract was signed outside the programme period")
+        }
+        "not_applicable" => ("不适用", "Not applicable"),
+        "already_applied" => ("该合同已申请补助", "This engagement already has an application"),
+        "already_decided" => ("该申请已作出决定", "The application is already decided"),
         _ => return None,
     };
     Some(match lang {

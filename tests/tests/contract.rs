@@ -41,7 +41,8 @@ async fn every_documented_operation_answers_with_a_documented_status() {
             .replace("{insurer_id}", id)
             .replace("{year}", "2025")
             .replace("{tracking_code}", "2222-2222-2222-2222")
-            .replace("{position}", "0");
+            .replace("{position}", "0")
+            .replace("{application_id}", id);
         assert!(!concrete.contains('{'), "unfilled path parameter in {path}");
         for (method, operation) in item.as_object().expect("path item") {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
@@ -52,7 +53,7 @@ async fn every_documented_operation_answers_with_a_documented_status() {
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
-                if method == Method::POST || method == Method::PATCH {
+                if method == Method::POST || method == Method::PATCH || method == Method::PUT {
                     request = request.json(&json!({}));
                 }
                 let response = request.send().await.expect("request");
