@@ -181,9 +181,9 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "outside_programme_period" => {
             ("合同签订日期不在补助项目期限内", "The contract was signed outside the programme period")
         }
-        "not_applicable" => ("不适用", "Not applicable"),
         "already_applied" => ("该合同已申请补助", "This engagement already has an application"),
         "already_decided" => ("该申请已作出决定", "The application is already decided"),
+        "nothing_to_subsidise" => ("按比例计算的补助金额为零", "The share of the fee comes to nothing"),
         _ => return None,
     };
     Some(match lang {

@@ -91,7 +91,7 @@ impl SubsidyError {
             SubsidyError::EmployeeCountUnknown => "employee_count_unknown",
             SubsidyError::TooManyEmployees { .. } => "not_small_enterprise",
             SubsidyError::OutsidePeriod { .. } => "outside_programme_period",
-            SubsidyError::NothingToSubsidise => "not_applicable",
+            SubsidyError::NothingToSubsidise => "nothing_to_subsidise",
             SubsidyError::CapReached { .. } => "enterprise_cap_reached",
             SubsidyError::Overflow => "amount_overflow",
         }
@@ -273,7 +273,7 @@ mod tests {
         assert_eq!(amount(fen(5000), BasisPoints::new(1), fen(10), fen(0)), Ok(fen(1))); // 0.5 → 1
         assert_eq!(amount(fen(4999), BasisPoints::new(1), fen(10), fen(0)), Err(SubsidyError::NothingToSubsidise));
         assert_eq!(amount(fen(0), half, fen(10), fen(0)), Err(SubsidyError::NothingToSubsidise));
-        assert_eq!(SubsidyError::NothingToSubsidise.code(), "not_applicable");
+        assert_eq!(SubsidyError::NothingToSubsidise.code(), "nothing_to_subsidise");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use chrono::{Days, NaiveDate, Utc};
 use e2e::insurance::{count, field_errors, get, get_json, id_of, pairs, post, status_json};
-use e2e::market::{enterprise, provider, provider_of_kind, Party, DEMANDS};
+use e2e::market::{
+    create_engagement, engagement_body, enterprise, provider, provider_of_kind, Party, DEMANDS, ENGAGEMENTS,
+};
 use e2e::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -436,6 +438,19 @@ async fn demand_lifecycle_with_bids_and_award() {
         1
     );
     assert_eq!(audit_rows(&app, "demand.award", &demand_id), 1);
+
+    // The award becomes a contract: the winner may sign it against the demand, the loser may not.
+    let mut contract = engagement_body(&needy.id, &first.id, 50_000, &d(0), &d(30));
+    contract["demand_id"] = json!(demand_id);
+    let engagement = create_engagement(&app, first.token(), &contract).await;
+    assert_eq!(engagement["demand_id"].as_str(), Some(demand_id.as_str()), "{engagement}");
+    assert_eq!(rows(&app, &format!("engagements WHERE demand_id = '{demand_id}' AND provider_id = '{}'", first.id)), 1);
+    let mut loser = engagement_body(&needy.id, &second.id, 50_000, &d(0), &d(30));
+    loser["demand_id"] = json!(demand_id);
+    let (status, problem) = status_json(post(&app, second.token(), ENGAGEMENTS, None, &loser).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(field_errors(&problem), pairs(&[("demand_id", "demand_not_awarded")]));
+    assert_eq!(rows(&app, &format!("engagements WHERE demand_id = '{demand_id}'")), 1);
 
     // Closed: no second award, no withdrawal, no more bids; the winner still sees it, others not.
     let (status, problem) =

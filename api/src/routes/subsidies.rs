@@ -310,7 +310,7 @@ fn apply(
 /// The amount asked is the programme's share of the contract fee (rounded to
 /// the nearest fen, halves up), at most what remains of the enterprise's
 /// cap after its approved applications (422 `enterprise_cap_reached` when
-/// nothing remains, `not_applicable` when the share is zero). Enterprises of
+/// nothing remains, `nothing_to_subsidise` when the share is zero). Enterprises of
 /// the eight high-risk sectors get priority `high_risk`. One application per
 /// engagement and programme: a second is a 409 `already_applied`. An
 /// optional `Idempotency-Key` makes retries safe.

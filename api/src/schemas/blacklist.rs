@@ -1,54 +1,27 @@
 //! Bodies about the blacklist (豫安委〔2017〕17号 八(三); 应急管理部令第11号): the public list,
 //! an organisation's listings, and applications for early removal.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::blacklist::{RemovalDecision, RemovalStatus};
 use domain::organization::OrganizationKind;
 use persistence::blacklist::{Listing, RemovalApplication};
 use persistence::organizations::Organization;
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::schemas::fields::plain_text;
+use crate::schemas::vocabulary::vocabulary_schema;
 use crate::schemas::vocabulary::OrganizationKindSchema;
 
-/// The string-enum schema of a domain vocabulary, built from its variant list.
-macro_rules! status_schema {
-    ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
-        #[doc = $description]
-        pub struct $schema;
-
-        impl utoipa::PartialSchema for $schema {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
-                    .into()
-            }
-        }
-
-        impl ToSchema for $schema {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-    };
-}
-
-status_schema!(
+vocabulary_schema!(
     RemovalStatusSchema,
     "RemovalStatus",
     RemovalStatus,
     "Status of an application for early removal from the blacklist (应急管理部令第11号); `revoked` is an approval found fraudulent."
 );
-status_schema!(
+vocabulary_schema!(
     RemovalDecisionSchema,
     "RemovalDecision",
     RemovalDecision,

@@ -1,48 +1,20 @@
 //! Engagements: request and response bodies.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::engagements::{EngagementStatus, ReportType};
 use persistence::engagements::{CrossRegionNotice, Engagement, ServiceLine};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::schemas::fields::plain_text;
 use crate::schemas::person::PersonInput;
+use crate::schemas::vocabulary::vocabulary_schema;
 use crate::schemas::vocabulary::ServiceTypeSchema;
 
-// Enum schemas built from the domain's variant lists, so they cannot drift
-// from what is accepted.
-macro_rules! domain_enum_schema {
-    ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
-        #[doc = $description]
-        pub struct $schema;
-
-        impl utoipa::PartialSchema for $schema {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $schema {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-    };
-}
-
-domain_enum_schema!(ReportTypeSchema, "ReportType", ReportType, "A kind of report a provider issues (二(二)).");
-domain_enum_schema!(
+vocabulary_schema!(ReportTypeSchema, "ReportType", ReportType, "A kind of report a provider issues (二(二)).");
+vocabulary_schema!(
     EngagementStatusSchema,
     "EngagementStatus",
     EngagementStatus,

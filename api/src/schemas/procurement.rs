@@ -1,59 +1,31 @@
 //! Government purchase projects: request and response bodies.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::procurement::{format_hundredths, EvaluationParty, ProcurementArea, ProcurementStatus};
 use persistence::organizations::Organization;
 use persistence::procurement::{Evaluation, Project};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::schemas::complaint::narrative_text;
 use crate::schemas::fields::plain_text;
+use crate::schemas::vocabulary::vocabulary_schema;
 
-// Enum schemas built from the domain's variant lists, as in
-// `schemas::vocabulary`, so they cannot drift from what is accepted.
-macro_rules! domain_enum_schema {
-    ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
-        #[doc = $description]
-        pub struct $schema;
-
-        impl utoipa::PartialSchema for $schema {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $schema {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-    };
-}
-
-domain_enum_schema!(
+vocabulary_schema!(
     ProcurementAreaSchema,
     "ProcurementArea",
     ProcurementArea,
     "The catalogue of services the government purchases (九(二))."
 );
-domain_enum_schema!(
+vocabulary_schema!(
     EvaluationPartySchema,
     "EvaluationParty",
     EvaluationParty,
     "Who evaluates a purchase (九(二)): purchaser, recipient or third-party institution."
 );
-domain_enum_schema!(
+vocabulary_schema!(
     ProcurementStatusSchema,
     "ProcurementStatus",
     ProcurementStatus,

@@ -1,8 +1,6 @@
 //! Bodies of the exit ladder of sanctions (豫安委〔2017〕17号 八(一)) and of
 //! industry and occupational bans (八(二)).
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::credit::Grade;
 use domain::sanctions::{
@@ -10,49 +8,22 @@ use domain::sanctions::{
 };
 use persistence::sanctions::{BanRecord, SanctionRecord};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::schemas::fields::plain_text;
 use crate::schemas::person::{PersonInput, PersonView};
+use crate::schemas::vocabulary::vocabulary_schema;
 use crate::schemas::vocabulary::{GradeSchema, SanctionKindSchema};
 
-// Enum schemas of this module's own vocabularies, built from the domain's
-// variant lists as in `schemas::vocabulary`, so they cannot drift from what
-// is accepted.
-macro_rules! domain_enum_schema {
-    ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
-        #[doc = $description]
-        pub struct $schema;
-
-        impl utoipa::PartialSchema for $schema {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $schema {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-    };
-}
-
-domain_enum_schema!(
+vocabulary_schema!(
     RectificationStatusSchema,
     "RectificationStatus",
     RectificationStatus,
     "Where a rectification order stands on a date (八(一) 责令整改)."
 );
-domain_enum_schema!(BanKindSchema, "BanKind", BanKind, "行业禁入 on an organisation or 职业禁入 on a person (八(二)).");
+vocabulary_schema!(BanKindSchema, "BanKind", BanKind, "行业禁入 on an organisation or 职业禁入 on a person (八(二)).");
 
 /// A sanction decision on an organisation (八(一)). Which dates it takes
 /// depends on the kind: a `rectification_order` needs a `deadline` after

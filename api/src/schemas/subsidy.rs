@@ -1,52 +1,24 @@
 //! Subsidy programmes: request and response bodies.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::subsidies::{ApplicationStatus, Priority};
 use persistence::subsidies::{Application, Programme};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::schemas::complaint::narrative_text;
 use crate::schemas::fields::plain_text;
+use crate::schemas::vocabulary::vocabulary_schema;
 
-// Enum schemas built from the domain's variant lists, as in
-// `schemas::vocabulary`, so they cannot drift from what is accepted.
-macro_rules! domain_enum_schema {
-    ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
-        #[doc = $description]
-        pub struct $schema;
-
-        impl utoipa::PartialSchema for $schema {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $schema {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-    };
-}
-
-domain_enum_schema!(
+vocabulary_schema!(
     SubsidyPrioritySchema,
     "SubsidyPriority",
     Priority,
     "`high_risk` for the eight high-risk sectors of 三(一), considered first (九(三)); otherwise `standard`."
 );
-domain_enum_schema!(
+vocabulary_schema!(
     SubsidyApplicationStatusSchema,
     "SubsidyApplicationStatus",
     ApplicationStatus,

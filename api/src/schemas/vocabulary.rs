@@ -1,22 +1,21 @@
 //! OpenAPI schemas of the domain's string enums, built from the domain's own
 //! variant lists so the contract can never drift from what the code accepts.
 
-use std::borrow::Cow;
-
 use domain::insurance::{AccidentGrade, ExpenditureCategory, RateFactor};
 use domain::organization::{OrganizationKind, OrganizationStatus, Role, Sector, ServiceType};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
 
+/// The string-enum schema of a domain vocabulary, built from its variant list
+/// so that the contract cannot drift from what is accepted. Used by every
+/// schema module that documents a domain enum.
 macro_rules! vocabulary_schema {
     ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
         #[doc = $description]
         pub struct $schema;
 
         impl utoipa::PartialSchema for $schema {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
                     .description(Some($description))
                     .enum_values(Some(<$domain>::ALL.iter().map(|v| v.as_str())))
                     .into()
@@ -24,12 +23,13 @@ macro_rules! vocabulary_schema {
         }
 
         impl utoipa::ToSchema for $schema {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed($name)
             }
         }
     };
 }
+pub(crate) use vocabulary_schema;
 
 vocabulary_schema!(OrganizationKindSchema, "OrganizationKind", OrganizationKind, "Kind of party (DOMAIN.md, Parties).");
 vocabulary_schema!(
