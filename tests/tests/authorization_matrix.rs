@@ -11,16 +11,23 @@
 //!
 //! The fixtures (all registered by an admin unless said otherwise):
 //!
-//! * enterprise A — mining, 410100 (郑州), phone 13812345678, with an
-//!   enterprise client; the insured of policy A; an accident recorded by the
+//! * enterprise A — mining, 80 employees, 410100 (郑州), phone 13812345678,
+//!   with an enterprise client; the insured of policy A; an accident recorded by the
 //!   410100 regulator; the employer of person P and of engineer E;
-//! * enterprise B — mining, 410300 (洛阳), with an enterprise client;
+//! * enterprise B — mining, 80 employees, 410300 (洛阳), with an enterprise
+//!   client;
 //! * insurer A and insurer B — both 410100, each with an insurer client;
 //!   insurer A wrote policy A and posted premiums on it (its 2025 fund);
-//! * agency A — a technical service agency in 410100, and agency B — a
-//!   training institution in 410100, each with an agency client (the agency
-//!   role acts for both kinds; only a training institution posts exam
-//!   results and issues certificates);
+//! * agency A — a technical service agency in 410100 qualified for
+//!   safety_assessment until 2028-12-31, and agency B — a training
+//!   institution in 410100 qualified for training until 2028-12-31, each with
+//!   an agency client (the agency role acts for both kinds; only a training
+//!   institution posts exam results and issues certificates);
+//! * provider C — a clean technical service agency in 410100 qualified for
+//!   safety_assessment, with an agency client that is no column: agency A is
+//!   banned and blacklisted (below), so it may neither bid nor be awarded
+//!   work (九(三), 九(二)), and C is the eligible bidder on the demands made
+//!   for awards and the provider of the evaluated procurement project;
 //! * agency A under supervision, all by the 410100 regulator: blacklist
 //!   listing L (a false report 13 months before today, recorded through
 //!   `POST /credit/events`, the only way listings are made) with agency A's
@@ -35,6 +42,21 @@
 //!   enterprise A, by the 410100 regulator);
 //! * the 2026H1 pass rates, published by the province regulator after P's
 //!   exam;
+//! * the marketplace (九(三)): demand M, enterprise A's open demand for
+//!   training in 410100 (deadline 60 days from today), on which agency B,
+//!   qualified for training, may bid and agency A, banned and blacklisted,
+//!   may not (`provider_not_eligible`);
+//! * engagement X of enterprise A with agency A (fee 1,000,000 fen, signed
+//!   2026-03-01, no personnel), made by an admin; the fresh engagements of
+//!   the transition, evaluation and charging rows pair the same two;
+//! * agency A's annual report for 2024, published by an admin (2025 stays a
+//!   draft);
+//! * procurement project Q of the 410100 regulator (410100, awarded
+//!   2026-03-01): provider agency B, third party provider C, recipients
+//!   enterprise A and agency A; and an evaluated project (provider C, third
+//!   party agency B, recipient enterprise A) with all three evaluations in;
+//! * subsidy programme S of the 410100 regulator (410100, engagements signed
+//!   2026-01-01 to 2026-10-31, at most 100 employees);
 //! * regulators of 410100, 410300 and the province (410000), an admin and a
 //!   portal client.
 //!
@@ -43,9 +65,12 @@
 //! E the employer, enterprise A); the `_b` callers are another one of the
 //! same kind. Writes that cannot happen twice on one object (a revocation, a
 //! passed review, a compliance, a triage, a removal decision, a spot-check
-//! result) run on an object made for that one cell (the `Fresh…` objects and
-//! [`Object::ApprovedApplication`]); other writes name fresh persons,
-//! numbers and periods from the cell's counter. Early removal is applied for
+//! result, a withdrawal, an award, an engagement's transition or evaluation,
+//! a confirmation of charging without service, a procurement evaluation, a
+//! subsidy decision) run on an object made for that one cell (the `Fresh…`
+//! objects and [`Object::ApprovedApplication`]); an annual report is
+//! published once a year, so each cell publishes its own ended year; other
+//! writes name fresh persons, numbers and periods from the cell's counter. Early removal is applied for
 //! only by the listed party, and one listing holds one pending application
 //! at a time, so every cell of the removal rows gets a listing of agency A of
 //! its own (and, for decisions and revocations, agency A's application on
@@ -64,18 +89,24 @@
 //! No response may carry the complainant's phone to a caller other than an
 //! admin or a regulator of 410100 or the province (every fixture complaint is
 //! about agency A), not even to agency A.
+//! No engagement names P among its personnel, and provider C's phone is
+//! checked like every fixture organisation's; disclosures, published reports
+//! and procurement results must carry nobody's phone or identity number.
 
 use std::collections::BTreeSet;
 
 use e2e::insurance::{batch, get_json, id_of, item, policy, post, status_json, store_premiums, write_policy};
+use e2e::market::{engagement_body, DEMANDS, ENGAGEMENTS};
 use e2e::{credit_code, Client, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use self::Object::{
-    AgencyA, ApprovedApplication, BanI, CertificateC, ComplaintK, DrawD, EngineerE, EnterpriseA, FreshApplication,
-    FreshCertificate, FreshComplaint, FreshDraw, FreshListing, FreshRectificationOrder, InsurerA, Nothing, PersonP,
-    PolicyA, SanctionS,
+    AgencyA, ApprovedApplication, BanI, CertificateC, ComplaintK, DemandM, DrawD, EngagementX, EngineerE, EnterpriseA,
+    EvaluatedProject, FreshAcceptedEngagement, FreshApplication, FreshBid, FreshCertificate, FreshComplaint,
+    FreshDeliveredEngagement, FreshDemand, FreshDraw, FreshFlaggedEngagement, FreshListing, FreshProject,
+    FreshRectificationOrder, FreshReportYear, FreshSignedEngagement, FreshStartedEngagement, FreshSubsidyApplication,
+    InsurerA, Nothing, PersonP, PolicyA, ProgrammeS, ProjectQ, SanctionS,
 };
 
 /// The callers, in the column order of every row.
@@ -145,6 +176,53 @@ enum Object {
     FreshComplaint,
     /// A draw of one target by the 410100 regulator: `{id}`; `{position}` is 0.
     FreshDraw,
+    /// Demand M, enterprise A's open demand for training in 410100: `{id}`.
+    DemandM,
+    /// An open demand of enterprise A (consulting, 410100): `{id}`.
+    FreshDemand,
+    /// An open demand of enterprise A (safety_assessment, 410100) with
+    /// provider C's bid: `{id}`; the bid is the award body's `bid_id`.
+    FreshBid,
+    /// Engagement X of enterprise A with agency A, signed 2026-03-01: `{id}`,
+    /// or `engagement_id` in a subsidy application.
+    EngagementX,
+    /// An engagement of enterprise A with agency A signed 2026-03-01 (deadline
+    /// 2026-12-31), made by an admin: `{id}`.
+    FreshSignedEngagement,
+    /// The same, started by an admin on 2026-03-02.
+    FreshStartedEngagement,
+    /// The same, then delivered by an admin on 2026-03-20.
+    FreshDeliveredEngagement,
+    /// The same, then accepted by an admin on 2026-03-25.
+    FreshAcceptedEngagement,
+    /// An engagement of enterprise A with agency A signed 2026-01-05, delivery
+    /// deadline 2026-02-01, paid 2026-01-10 and never delivered: charging
+    /// without service from 2026-02-02 on. `{id}`.
+    FreshFlaggedEngagement,
+    /// Agency A (`{id}`) and, for `{year}`, an ended year of the cell's own
+    /// column (2017 to 2023), unpublished until the cell's request.
+    FreshReportYear,
+    /// Procurement project Q (provider agency B, third party provider C,
+    /// recipients enterprise A and agency A): `{id}`.
+    ProjectQ,
+    /// A project like Q made by the 410100 regulator for the cell: `{id}`.
+    FreshProject,
+    /// The evaluated project (provider C): `{id}`.
+    EvaluatedProject,
+    /// Subsidy programme S of the 410100 regulator: `{id}`.
+    ProgrammeS,
+    /// Programme S (`{id}`) and enterprise A's pending application
+    /// (`{application_id}`) for a fresh engagement signed 2026-03-01.
+    FreshSubsidyApplication,
+}
+
+/// What a cell's own object is: `{id}`, and where the row needs them, the
+/// second path parameter or body reference and the year.
+struct Made {
+    id: String,
+    /// `{application_id}`, or the award's `bid_id`.
+    second: Option<String>,
+    year: Option<i32>,
 }
 
 /// One operation and what every caller must get.
@@ -300,6 +378,86 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
                  ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/cross-region-notices", query: "", object: Nothing,
+        why: "admins all, regulators the notices addressed within their jurisdiction; every other role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/engagements", query: "", object: Nothing,
+        why: "admins all, regulators their area, agencies and enterprises the engagements they are party to; \
+              insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements", query: "", object: Nothing,
+        why: "an engagement of enterprise A with agency A: admins, agency A (acting for provider_id) and \
+              enterprise A (acting for enterprise_id); another agency or enterprise, regulators, insurers and \
+              portals 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 201),
+                 ("agency_b", 403), ("enterprise_a", 201), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/engagements/charging-without-service", query: "on=2026-06-01", object: Nothing,
+        why: "admins all, regulators the engagements whose enterprise lies in their jurisdiction; every other role \
+              403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/engagements/{id}", query: "", object: EngagementX,
+        why: "engagement X: admins, its two parties (enterprise A, agency A) and regulators covering either \
+              party's region (both 410100); 404 for other agencies, enterprises and 410300; insurers and portals \
+              403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/acceptance", query: "", object: FreshDeliveredEngagement,
+        why: "the enterprise party (enterprise A) or an admin; the provider party agency A 403; regulators, \
+              insurers and portals 403 (not an acting role); other agencies and enterprises 404; an engagement \
+              delivered for the cell, since an accepted one is invalid_transition",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/charging-without-service", query: "", object: FreshFlaggedEngagement,
+        why: "admins and regulators covering the enterprise's region 410100 (410300: 404); every other role 403; \
+              an engagement flagged on 2026-06-01 (paid, past its deadline, undelivered) for the cell, since a \
+              second confirmation is already_confirmed (the credit event lists agency A, already listed)",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/delivery", query: "", object: FreshStartedEngagement,
+        why: "the provider party (agency A) or an admin; the enterprise party enterprise A 403; regulators, \
+              insurers and portals 403; other agencies and enterprises 404; an engagement started for the cell, \
+              since a delivered one is invalid_transition",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 403), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/dispute", query: "", object: FreshDeliveredEngagement,
+        why: "the enterprise party (enterprise A) or an admin; the provider party agency A 403; regulators, \
+              insurers and portals 403; other agencies and enterprises 404; an engagement delivered for the cell, \
+              since a disputed one is invalid_transition",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/evaluation", query: "", object: FreshAcceptedEngagement,
+        why: "the enterprise party only, in the enterprise role: enterprise A; another enterprise 404; every other \
+              role 403, admins and the provider included; an engagement accepted for the cell, since a second \
+              evaluation is already_evaluated",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 201), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/payments", query: "", object: EngagementX,
+        why: "either party (enterprise A, agency A) or an admin, 1 fen under the Idempotency-Key the operation \
+              requires (a key per cell; the fee covers every cell); regulators, insurers and portals 403; other \
+              agencies and enterprises 404",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 201),
+                 ("agency_b", 404), ("enterprise_a", 201), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/engagements/{id}/start", query: "", object: FreshSignedEngagement,
+        why: "the provider party (agency A) or an admin; the enterprise party enterprise A 403; regulators, \
+              insurers and portals 403; other agencies and enterprises 404; an engagement signed for the cell, \
+              since a started one is invalid_transition",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 403), ("enterprise_b", 404), ("portal", 403)] },
     Row { method: "POST", path: "/api/v1/engineers", query: "", object: EnterpriseA,
         why: "admins and regulators; an employer outside the regulator's jurisdiction is unknown_organization (422)",
         expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 422),
@@ -355,6 +513,58 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/marketplace/demands", query: "", object: Nothing,
+        why: "admins all, regulators their jurisdiction, enterprises their own, agencies the open demands \
+              everywhere; insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/marketplace/demands", query: "", object: EnterpriseA,
+        why: "a demand for enterprise A in 410100: admins; regulators who see enterprise A whole (410300: 404, it \
+              cannot see it); enterprise A for itself (enterprise B naming it: 404); agencies, insurers and \
+              portals 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 201), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/marketplace/demands/{id}", query: "", object: DemandM,
+        why: "demand M: admins, enterprise A and regulators covering 410100; every agency while it is open; 404 \
+              for enterprise B and 410300; insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/marketplace/demands/{id}/award", query: "", object: FreshBid,
+        why: "those who answer for the demand: admins, enterprise A, regulators covering 410100 (410300 and \
+              enterprise B: 404); agencies, insurers and portals 403; an open demand with provider C's bid for the \
+              cell, since an awarded one is demand_not_open",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/marketplace/demands/{id}/bids", query: "", object: DemandM,
+        why: "demand M: admins, enterprise A and regulators covering 410100 all bids; an agency its own bids while \
+              it may see the demand (open: both); 404 for enterprise B and 410300; insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/marketplace/demands/{id}/bids", query: "", object: DemandM,
+        why: "agencies only, for their own organisation: agency B, qualified for training, bids on demand M (once: \
+              bid_exists after); agency A is banned and blacklisted, so provider_not_eligible (422); every other \
+              role 403",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 422),
+                 ("agency_b", 201), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/marketplace/demands/{id}/matches", query: "", object: DemandM,
+        why: "those who answer for demand M: admins, enterprise A, regulators covering 410100; 404 for enterprise \
+              B and 410300; agencies, insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/marketplace/demands/{id}/withdrawal", query: "", object: FreshDemand,
+        why: "those who answer for the demand: admins, enterprise A, regulators covering 410100 (410300 and \
+              enterprise B: 404); agencies, insurers and portals 403; an open demand for the cell, since a \
+              withdrawn one is demand_not_open",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/organizations", query: "", object: Nothing,
         why: "every authenticated caller, scoped: regulators their jurisdiction, organisations themselves, portals all masked",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -380,6 +590,24 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/annual-reports/{year}", query: "", object: AgencyA,
+        why: "agency A's 2025 draft: admins, regulators covering 410100 and agency A itself; 404 for agency B and \
+              410300; enterprises, insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "PUT", path: "/api/v1/organizations/{id}/annual-reports/{year}", query: "", object: AgencyA,
+        why: "the narrative of agency A's 2025 report (unpublished): admins and agency A itself; agency B 404; \
+              regulators, enterprises, insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 200),
+                 ("agency_b", 404), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/organizations/{id}/annual-reports/{year}/publication", query: "", object: FreshReportYear,
+        why: "agency A's report: admins and agency A itself (each its own ended year, since a second publication \
+              is already_published); agency B 404; regulators, enterprises, insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 201),
+                 ("agency_b", 404), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/organizations/{id}/blacklist", query: "", object: AgencyA,
         why: "whoever sees agency A: admins, regulators of its jurisdiction and agency A itself whole, portals \
               without the applicants' reasons (the blacklist is public); 404 for the rest",
@@ -404,6 +632,12 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/organizations/{id}/safety-management", query: "on=2026-06-01", object: EnterpriseA,
+        why: "whoever sees enterprise A: admins, regulators covering 410100, enterprise A itself and portals \
+              (nothing personal); 404 for the rest (mining: answered by the sector rule)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/organizations/{id}/sanctions", query: "", object: AgencyA,
         why: "sanctions are public record: whoever sees agency A, portals included; 404 for other organisations and \
               regulators elsewhere",
@@ -422,6 +656,32 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/procurement/projects", query: "", object: Nothing,
+        why: "admins all, regulators their jurisdiction, an organisation's caller the projects it takes part in; \
+              portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/procurement/projects", query: "", object: Nothing,
+        why: "a 410100 project awarded to agency B (eligible; agency A is not): admins and regulators covering \
+              410100 (410300: outside_jurisdiction 403); every other role 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/procurement/projects/{id}", query: "", object: ProjectQ,
+        why: "project Q: admins, regulators covering 410100, and callers for its provider (agency B), third party \
+              (provider C) or recipients (enterprise A, agency A); 404 for the rest with a role that may take \
+              part; portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/procurement/projects/{id}/evaluations", query: "", object: FreshProject,
+        why: "a project like Q for the cell, each caller claiming the party it may be: the purchaser (admins, \
+              regulators covering 410100; 410300 cannot see it: 404), a recipient (enterprise A, agency A); agency \
+              B, the provider, 403 self_evaluation; enterprise B 404; insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 201),
+                 ("agency_b", 403), ("enterprise_a", 201), ("enterprise_b", 404), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/public/blacklist", query: "", object: Nothing,
         why: "the public list: no security, nothing personal",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -464,11 +724,36 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/organizations/{credit_code}/annual-reports/{year}", query: "", object: AgencyA,
+        why: "agency A's published 2024 report: no security, nothing personal",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/organizations/{credit_code}/disclosures", query: "", object: AgencyA,
+        why: "agency A's delivered engagements: no security, personnel by name only",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/public/procurement/projects/{id}", query: "", object: EvaluatedProject,
+        why: "the result of the evaluated project: no security",
+        expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
     Row { method: "GET", path: "/api/v1/public/training/pass-rates", query: "period=2026H1", object: Nothing,
         why: "published pass rates: no security (2026H1 is published in the fixtures; unpublished would be 404)",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
                  ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/reference/holidays", query: "year=2026", object: Nothing,
+        why: "reference data for every authenticated caller",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "PUT", path: "/api/v1/reference/holidays/{year}", query: "", object: Nothing,
+        why: "admins only, under If-Match from GET (2030, which nothing else uses); every other role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/regions", query: "", object: Nothing,
         why: "reference data for every authenticated caller",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -506,6 +791,41 @@ const TABLE: &[Row] = &[
         why: "admins and regulators (filtered to their jurisdiction)",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/subsidy-programmes", query: "", object: Nothing,
+        why: "a 410100 programme: admins and regulators covering 410100 (410300: outside_jurisdiction 403); every \
+              other role 403",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 403),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/subsidy-programmes/{id}", query: "", object: ProgrammeS,
+        why: "programme S: admins, regulators covering 410100 and enterprises located there (enterprise A); 404 \
+              for 410300 and enterprise B; agencies, insurers and portals 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/subsidy-programmes/{id}/applications", query: "", object: ProgrammeS,
+        why: "programme S's queue: admins and regulators covering 410100 (410300: 404); every other role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/subsidy-programmes/{id}/applications", query: "", object: ProgrammeS,
+        why: "enterprises only, for their own engagement: enterprise A (80 employees) for engagement X (once: \
+              already_applied after); enterprise B, whose engagement it is not, 404; every other role 403",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 201), ("enterprise_b", 404), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/subsidy-programmes/{id}/applications/{application_id}/approval", query: "", object: FreshSubsidyApplication,
+        why: "admins and regulators covering 410100 (410300: 404); every other role 403; a pending application for \
+              the cell, since a decided one is already_decided",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/subsidy-programmes/{id}/applications/{application_id}/rejection", query: "", object: FreshSubsidyApplication,
+        why: "admins and regulators covering 410100 (410300: 404); every other role 403; a pending application for \
+              the cell, since a decided one is already_decided",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 404),
+                 ("regulator_410000", 201), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "POST", path: "/api/v1/supervision/spot-check-draws", query: "", object: Nothing,
         why: "admins (the province) and regulators (their own jurisdiction, so 410300 draws in 410300); every other \
@@ -625,12 +945,21 @@ async fn register(app: &TestApp, seed: u32, kind: &str, region: &'static str, ph
         "contact_phone": phone,
         "legal_representative": "张三",
     });
+    let qualification =
+        json!({"number": format!("APJ-(豫)-{seed:03}"), "valid_from": "2024-01-01", "valid_until": "2028-12-31"});
     match kind {
-        "enterprise" => body["sector"] = json!("mining"),
+        "enterprise" => {
+            body["sector"] = json!("mining");
+            // Small enough for subsidy programme S (at most 100).
+            body["employee_count"] = json!(80);
+        }
         "technical_service_agency" => {
             body["service_types"] = json!(["safety_assessment"]);
-            body["qualification"] =
-                json!({"number": "APJ-(豫)-001", "valid_from": "2024-01-01", "valid_until": "2028-12-31"});
+            body["qualification"] = qualification;
+        }
+        "training_institution" => {
+            body["service_types"] = json!(["training"]);
+            body["qualification"] = qualification;
         }
         _ => {}
     }
@@ -667,6 +996,10 @@ const P_NAME: &str = "王建国";
 const P_EXAM_CATEGORY: &str = "welding_cutting";
 /// The contact every fixture complaint gives: personal data, unlike any fixture organisation's phone.
 const COMPLAINANT_PHONE: &str = "13900000077";
+/// The year of agency A's published annual report (2025 stays a draft).
+const PUBLISHED_YEAR: i32 = 2024;
+/// The year of the holiday rows: one no other test and no seed uses.
+const HOLIDAY_YEAR: i32 = 2030;
 
 /// Person P and what names P.
 struct PersonFixtures {
@@ -690,6 +1023,14 @@ struct World {
     ban_i: String,
     complaint_k: Filed,
     draw_d: String,
+    provider_c: Org,
+    /// Provider C's agency client (no column of its own).
+    provider_c_token: String,
+    demand_m: String,
+    engagement_x: String,
+    project_q: String,
+    evaluated_project: String,
+    programme_s: String,
     /// By column of [`ROLES`]; `None` for `anonymous`.
     callers: Vec<Option<Client>>,
 }
@@ -709,6 +1050,8 @@ impl World {
         let insurer_b = register(app, 4, "insurer", "410100", "13700000004").await;
         let agency_a = register(app, 5, "technical_service_agency", "410100", "13700000005").await;
         let agency_b = register(app, 6, "training_institution", "410100", "13700000006").await;
+        let provider_c = register(app, 7, "technical_service_agency", "410100", "13700000007").await;
+        let provider_c_token = app.client("agency", Some(&provider_c.id), None).await.token;
 
         let mut callers = Vec::with_capacity(ROLES.len());
         for role in ROLES {
@@ -828,6 +1171,39 @@ impl World {
         let complaint_k = file_complaint(app, &agency_a.credit_code, 0).await.expect("complaint K fixture");
         let draw_d = spot_check_draw(app, &regulator, 0).await.expect("draw D fixture");
 
+        // The marketplace: demand M, engagement X, agency A's published 2024
+        // report, project Q and an evaluated project, programme S.
+        let demand_m = demand(app, &token("enterprise_a"), "training", 0).await.expect("demand M fixture");
+        let engagement_x = engagement(app, &enterprise_a.id, &agency_a.id, "2026-03-01", "2026-12-31")
+            .await
+            .expect("engagement X fixture");
+        let publication = format!("/api/v1/organizations/{}/annual-reports/{PUBLISHED_YEAR}/publication", agency_a.id);
+        fixture_post(app, Some(app.admin_token()), &publication, &json!({}), StatusCode::CREATED)
+            .await
+            .expect("published report fixture");
+        let q = project_body(&agency_b.id, &provider_c.id, &[&enterprise_a.id, &agency_a.id]);
+        let project_q = fixture_post(app, Some(&regulator), PROJECTS, &q, StatusCode::CREATED)
+            .await
+            .and_then(|project| string_at(&project, "/id"))
+            .expect("project Q fixture");
+        let evaluated = project_body(&provider_c.id, &agency_b.id, &[&enterprise_a.id]);
+        let evaluated_project = fixture_post(app, Some(&regulator), PROJECTS, &evaluated, StatusCode::CREATED)
+            .await
+            .and_then(|project| string_at(&project, "/id"))
+            .expect("evaluated project fixture");
+        let path = format!("{PROJECTS}/{evaluated_project}/evaluations");
+        for (evaluator, party) in
+            [("regulator_410100", "purchaser"), ("enterprise_a", "recipient"), ("agency_b", "third_party")]
+        {
+            fixture_post(app, Some(&token(evaluator)), &path, &project_evaluation(party), StatusCode::CREATED)
+                .await
+                .expect("evaluation of the evaluated project");
+        }
+        let programme_s = fixture_post(app, Some(&regulator), PROGRAMMES, &programme_body(0), StatusCode::CREATED)
+            .await
+            .and_then(|programme| string_at(&programme, "/id"))
+            .expect("programme S fixture");
+
         World {
             enterprise_a,
             enterprise_b,
@@ -841,12 +1217,27 @@ impl World {
             ban_i,
             complaint_k,
             draw_d,
+            provider_c,
+            provider_c_token,
+            demand_m,
+            engagement_x,
+            project_q,
+            evaluated_project,
+            programme_s,
             callers,
         }
     }
 
-    fn orgs(&self) -> [&Org; 6] {
-        [&self.enterprise_a, &self.enterprise_b, &self.insurer_a, &self.insurer_b, &self.agency_a, &self.agency_b]
+    fn orgs(&self) -> [&Org; 7] {
+        [
+            &self.enterprise_a,
+            &self.enterprise_b,
+            &self.insurer_a,
+            &self.insurer_b,
+            &self.agency_a,
+            &self.agency_b,
+            &self.provider_c,
+        ]
     }
 
     /// The organisation a tenant role acts for.
@@ -914,7 +1305,17 @@ impl World {
             | ApprovedApplication
             | FreshRectificationOrder
             | FreshComplaint
-            | FreshDraw => None,
+            | FreshDraw
+            | FreshDemand
+            | FreshBid
+            | FreshSignedEngagement
+            | FreshStartedEngagement
+            | FreshDeliveredEngagement
+            | FreshAcceptedEngagement
+            | FreshFlaggedEngagement
+            | FreshReportYear
+            | FreshProject
+            | FreshSubsidyApplication => None,
             EnterpriseA => Some(&self.enterprise_a.id),
             InsurerA => Some(&self.insurer_a.id),
             AgencyA => Some(&self.agency_a.id),
@@ -926,26 +1327,43 @@ impl World {
             BanI => Some(&self.ban_i),
             ComplaintK => Some(&self.complaint_k.id),
             DrawD => Some(&self.draw_d),
+            DemandM => Some(&self.demand_m),
+            EngagementX => Some(&self.engagement_x),
+            ProjectQ => Some(&self.project_q),
+            EvaluatedProject => Some(&self.evaluated_project),
+            ProgrammeS => Some(&self.programme_s),
         }
     }
 
     /// The concrete path of a row: the row's object (or `fresh`, the cell's
-    /// own fixture) for `{id}` and `{insurer_id}`, its credit code for
-    /// `{credit_code}`, K's tracking code for `{tracking_code}`, 2025 for
-    /// `{year}`, the first target (0) for `{position}`; in the query, C's
-    /// number and P's name for `{number}` and `{holder}`.
-    fn path(&self, row: &Row, fresh: Option<&str>) -> Result<String, String> {
+    /// own fixture) for `{id}` and `{insurer_id}`, the cell's own second
+    /// object for `{application_id}`, the object's credit code for
+    /// `{credit_code}`, K's tracking code for `{tracking_code}`, for `{year}`
+    /// the cell's own year, else [`HOLIDAY_YEAR`] for the holidays,
+    /// [`PUBLISHED_YEAR`] for a public annual report and 2025 for the rest,
+    /// the first target (0) for `{position}`; in the query, C's number and
+    /// P's name for `{number}` and `{holder}`.
+    fn path(&self, row: &Row, fresh: Option<&Made>) -> Result<String, String> {
         let mut path = row.path.to_owned();
-        if let Some(id) = fresh.or(self.object_id(row.object)) {
+        if let Some(id) = fresh.map(|made| made.id.as_str()).or(self.object_id(row.object)) {
             path = path.replace("{id}", id).replace("{insurer_id}", id);
         }
+        if let Some(second) = fresh.and_then(|made| made.second.as_deref()) {
+            path = path.replace("{application_id}", second);
+        }
+        let year = match fresh.and_then(|made| made.year) {
+            Some(year) => year,
+            None if row.path.starts_with("/api/v1/reference/holidays") => HOLIDAY_YEAR,
+            None if row.path.starts_with("/api/v1/public/organizations/") => PUBLISHED_YEAR,
+            None => 2025,
+        };
         if let Some(org) = self.object_org(row.object) {
             path = path.replace("{credit_code}", &org.credit_code);
         }
         if row.object == ComplaintK {
             path = path.replace("{tracking_code}", &self.complaint_k.tracking_code);
         }
-        path = path.replace("{year}", "2025").replace("{position}", "0");
+        path = path.replace("{year}", &year.to_string()).replace("{position}", "0");
         let mut query = row.query.to_owned();
         if row.object == CertificateC {
             query = query
@@ -962,10 +1380,13 @@ impl World {
     }
 
     /// The fixture a row whose object is made for each cell names, made for
-    /// cell `n` just before its request (by the 410100 regulator unless said
-    /// otherwise); `None` for the other rows.
-    async fn fresh(&self, app: &TestApp, object: Object, n: u32) -> Result<Option<String>, String> {
+    /// cell `n` in `column` just before its request (by the 410100 regulator
+    /// unless said otherwise); `None` for the other rows.
+    async fn fresh(&self, app: &TestApp, object: Object, column: usize, n: u32) -> Result<Option<Made>, String> {
         let regulator = self.token("regulator_410100");
+        let admin = app.admin_token();
+        let (enterprise, agency) = (&self.enterprise_a.id, &self.agency_a.id);
+        let made = |id: String| Made { id, second: None, year: None };
         let id = match object {
             FreshCertificate => self.fresh_certificate(app, n).await?,
             FreshListing => listing(app, regulator, &self.agency_a.id, n).await?,
@@ -980,10 +1401,68 @@ impl World {
             FreshRectificationOrder => rectification_order(app, regulator, &self.agency_a.id, n).await?,
             FreshComplaint => file_complaint(app, &self.agency_a.credit_code, n).await?.id,
             FreshDraw => spot_check_draw(app, regulator, n).await?,
+            FreshDemand => demand(app, self.token("enterprise_a"), "consulting", n).await?,
+            FreshBid => {
+                let demand = demand(app, self.token("enterprise_a"), "safety_assessment", n).await?;
+                let path = format!("{DEMANDS}/{demand}/bids");
+                let bid = fixture_post(app, Some(&self.provider_c_token), &path, &bid_body(n), StatusCode::CREATED)
+                    .await
+                    .and_then(|bid| string_at(&bid, "/id"))?;
+                return Ok(Some(Made { id: demand, second: Some(bid), year: None }));
+            }
+            FreshSignedEngagement | FreshStartedEngagement | FreshDeliveredEngagement | FreshAcceptedEngagement => {
+                let id = engagement(app, enterprise, agency, "2026-03-01", "2026-12-31").await?;
+                let steps = match object {
+                    FreshSignedEngagement => 0,
+                    FreshStartedEngagement => 1,
+                    FreshDeliveredEngagement => 2,
+                    _ => 3,
+                };
+                let transitions = [("start", started()), ("delivery", delivered()), ("acceptance", accepted())];
+                for (verb, body) in transitions.into_iter().take(steps) {
+                    let path = format!("{ENGAGEMENTS}/{id}/{verb}");
+                    fixture_post(app, Some(admin), &path, &body, StatusCode::OK).await?;
+                }
+                id
+            }
+            FreshFlaggedEngagement => {
+                let id = engagement(app, enterprise, agency, "2026-01-05", "2026-02-01").await?;
+                let path = format!("{ENGAGEMENTS}/{id}/payments");
+                let body = json!({"amount_fen": 100_000, "paid_on": "2026-01-10"});
+                let (status, paid) =
+                    status_json(post(app, admin, &path, Some(&format!("matrix-flag-{n}")), &body).await).await;
+                if status != StatusCode::CREATED {
+                    return Err(format!("fixture payment: {status} {paid}"));
+                }
+                id
+            }
+            FreshReportYear => {
+                // Distinct for the two publishing columns (admin, agency A), never 2024 or 2025.
+                let year = 2017 + i32::try_from(column % 7).map_err(|e| e.to_string())?;
+                return Ok(Some(Made { id: agency.clone(), second: None, year: Some(year) }));
+            }
+            FreshProject => {
+                let body = project_body(&self.agency_b.id, &self.provider_c.id, &[enterprise, agency]);
+                fixture_post(app, Some(regulator), PROJECTS, &body, StatusCode::CREATED)
+                    .await
+                    .and_then(|project| string_at(&project, "/id"))?
+            }
+            FreshSubsidyApplication => {
+                let engagement = engagement(app, enterprise, agency, "2026-03-01", "2026-12-31").await?;
+                let path = format!("{PROGRAMMES}/{}/applications", self.programme_s);
+                let body = json!({"engagement_id": engagement});
+                let application =
+                    fixture_post(app, Some(self.token("enterprise_a")), &path, &body, StatusCode::CREATED)
+                        .await
+                        .and_then(|application| string_at(&application, "/id"))?;
+                return Ok(Some(Made { id: self.programme_s.clone(), second: Some(application), year: None }));
+            }
             Nothing | EnterpriseA | InsurerA | AgencyA | PolicyA | PersonP | CertificateC | EngineerE | SanctionS
-            | BanI | ComplaintK | DrawD => return Ok(None),
+            | BanI | ComplaintK | DrawD | DemandM | EngagementX | ProjectQ | EvaluatedProject | ProgrammeS => {
+                return Ok(None)
+            }
         };
-        Ok(Some(id))
+        Ok(Some(made(id)))
     }
 
     /// A certificate issued in 410100 by its regulator to a fresh holder on
@@ -1000,11 +1479,61 @@ impl World {
 
     /// A body valid for the operation (for a role allowed to call it); `n`
     /// makes credit codes, numbers, persons and references fresh.
-    fn body(&self, row: &Row, column: usize, n: u32) -> Result<Option<Value>, String> {
+    fn body(&self, row: &Row, column: usize, n: u32, fresh: Option<&Made>) -> Result<Option<Value>, String> {
         if row.method == "GET" {
             return Ok(None);
         }
         let body = match (row.method, row.path) {
+            ("POST", "/api/v1/engagements") => {
+                engagement_body(&self.enterprise_a.id, &self.agency_a.id, 100_000, "2026-03-01", "2026-12-31")
+            }
+            ("POST", "/api/v1/engagements/{id}/start") => started(),
+            ("POST", "/api/v1/engagements/{id}/delivery") => delivered(),
+            ("POST", "/api/v1/engagements/{id}/acceptance") => accepted(),
+            ("POST", "/api/v1/engagements/{id}/dispute") => {
+                json!({"disputed_on": "2026-03-25", "reason": format!("矩阵测试争议{n}：报告内容与合同约定不符")})
+            }
+            ("POST", "/api/v1/engagements/{id}/payments") => json!({"amount_fen": 1, "paid_on": "2026-03-05"}),
+            ("POST", "/api/v1/engagements/{id}/evaluation") => {
+                json!({"rating": 5, "comment": format!("矩阵测试评价{n}"), "evaluated_on": "2026-03-26"})
+            }
+            ("POST", "/api/v1/engagements/{id}/charging-without-service") => {
+                json!({"decided_on": "2026-06-01", "note": format!("矩阵测试{n}：已收取费用，逾期未提供服务")})
+            }
+            ("POST", "/api/v1/marketplace/demands") => demand_body(Some(&self.enterprise_a.id), "consulting", n)?,
+            ("POST", "/api/v1/marketplace/demands/{id}/withdrawal") => json!({}),
+            ("POST", "/api/v1/marketplace/demands/{id}/bids") => bid_body(n),
+            ("POST", "/api/v1/marketplace/demands/{id}/award") => {
+                let bid = fresh.and_then(|made| made.second.as_deref()).ok_or("an award without a fresh bid")?;
+                json!({"bid_id": bid})
+            }
+            ("PUT", "/api/v1/organizations/{id}/annual-reports/{year}") => {
+                json!({"narrative": format!("矩阵测试年度报告说明{n}：全年依法依规开展技术服务。")})
+            }
+            ("POST", "/api/v1/organizations/{id}/annual-reports/{year}/publication") => json!({}),
+            ("POST", "/api/v1/procurement/projects") => {
+                project_body(&self.agency_b.id, &self.provider_c.id, &[&self.enterprise_a.id, &self.agency_a.id])
+            }
+            ("POST", "/api/v1/procurement/projects/{id}/evaluations") => {
+                // The party each caller may be: recipients enterprise A and agency A, the
+                // third party for agency B (the provider: self_evaluation), else the purchaser.
+                project_evaluation(match ROLES[column] {
+                    "agency_a" | "enterprise_a" | "enterprise_b" => "recipient",
+                    "agency_b" => "third_party",
+                    _ => "purchaser",
+                })
+            }
+            ("PUT", "/api/v1/reference/holidays/{year}") => {
+                json!({"days": [{"day": format!("{HOLIDAY_YEAR}-01-01"), "kind": "holiday", "name": "元旦"}]})
+            }
+            ("POST", "/api/v1/subsidy-programmes") => programme_body(n),
+            ("POST", "/api/v1/subsidy-programmes/{id}/applications") => json!({"engagement_id": self.engagement_x}),
+            ("POST", "/api/v1/subsidy-programmes/{id}/applications/{application_id}/approval") => {
+                json!({"note": format!("矩阵测试批准{n}")})
+            }
+            ("POST", "/api/v1/subsidy-programmes/{id}/applications/{application_id}/rejection") => {
+                json!({"note": format!("矩阵测试不予补贴{n}")})
+            }
             ("POST", "/api/v1/accidents") => accident(&self.enterprise_a.id),
             ("POST", "/api/v1/bans") => industry_ban(&self.agency_a.id, n),
             ("POST", "/api/v1/blacklist/removal-applications/{id}/decision") => json!({"decision": "approved"}),
@@ -1108,6 +1637,99 @@ impl World {
         };
         Ok(Some(body))
     }
+}
+
+const PROJECTS: &str = "/api/v1/procurement/projects";
+const PROGRAMMES: &str = "/api/v1/subsidy-programmes";
+
+/// A demand in 410100 for `service`, due 60 days from today (CST); for
+/// `enterprise_id` when given (regulators and admins must name one).
+fn demand_body(enterprise_id: Option<&str>, service: &str, n: u32) -> Result<Value, String> {
+    let today = domain::time::cst_date(chrono::Utc::now());
+    let deadline = today.checked_add_days(chrono::Days::new(60)).ok_or("no date 60 days ahead")?;
+    let mut body = json!({
+        "service_type": service,
+        "region_code": "410100",
+        "budget_fen": 5_000_000,
+        "deadline": deadline.to_string(),
+        "description": format!("矩阵测试需求{n}：年度服务，含两次现场服务"),
+    });
+    if let Some(id) = enterprise_id {
+        body["enterprise_id"] = json!(id);
+    }
+    Ok(body)
+}
+
+/// An open demand of the enterprise `token` acts for, for `service`; its id.
+async fn demand(app: &TestApp, token: &str, service: &str, n: u32) -> Result<String, String> {
+    let body = demand_body(None, service, n)?;
+    let demand = fixture_post(app, Some(token), DEMANDS, &body, StatusCode::CREATED).await?;
+    string_at(&demand, "/id")
+}
+
+fn bid_body(n: u32) -> Value {
+    json!({"price_fen": 4_500_000, "plan": format!("矩阵测试投标{n}：两周内完成现场服务并出具报告")})
+}
+
+/// An engagement of `enterprise_id` with `provider_id` (one consulting line of
+/// 1,000,000 fen, no personnel), signed and starting on `signed_on`, delivered
+/// by and ending on `deadline`, made by an admin; its id.
+async fn engagement(
+    app: &TestApp,
+    enterprise_id: &str,
+    provider_id: &str,
+    signed_on: &str,
+    deadline: &str,
+) -> Result<String, String> {
+    let body = engagement_body(enterprise_id, provider_id, 1_000_000, signed_on, deadline);
+    let created = fixture_post(app, Some(app.admin_token()), ENGAGEMENTS, &body, StatusCode::CREATED).await?;
+    string_at(&created, "/id")
+}
+
+fn started() -> Value {
+    json!({"started_on": "2026-03-02"})
+}
+
+fn delivered() -> Value {
+    json!({"delivered_on": "2026-03-20", "procedure": "现场勘查、资料审查", "main_content": "安全咨询报告"})
+}
+
+fn accepted() -> Value {
+    json!({"accepted_on": "2026-03-25"})
+}
+
+/// A procurement project in 410100 awarded 2026-03-01.
+fn project_body(provider_id: &str, third_party_id: &str, recipient_ids: &[&str]) -> Value {
+    json!({
+        "area": "safety_inspection",
+        "title": "2026年小微企业安全检查",
+        "budget_fen": 12_000_000,
+        "region_code": "410100",
+        "recipient_ids": recipient_ids,
+        "provider_id": provider_id,
+        "third_party_id": third_party_id,
+        "awarded_on": "2026-03-01",
+    })
+}
+
+fn project_evaluation(party: &str) -> Value {
+    json!({"party": party, "score": 95, "comment": "按合同完成服务", "evaluated_on": "2026-06-01"})
+}
+
+/// A subsidy programme in 410100: half the fee, up to 50,000,000 fen per
+/// enterprise, out of 100,000,000, for enterprises of at most 100 employees
+/// and engagements signed in 2026-01-01 to 2026-10-31.
+fn programme_body(n: u32) -> Value {
+    json!({
+        "title": format!("矩阵测试小微企业安全服务补贴{n}"),
+        "region_code": "410100",
+        "budget_fen": 100_000_000,
+        "share_bp": 5_000,
+        "cap_per_enterprise_fen": 50_000_000,
+        "max_employees": 100,
+        "opens_on": "2026-01-01",
+        "closes_on": "2026-10-31",
+    })
 }
 
 fn accident(enterprise_id: &str) -> Value {
@@ -1291,9 +1913,10 @@ fn needs_idempotency_key(row: &Row) -> bool {
     row.path.ends_with("/premium-postings")
         || row.path.ends_with("/expenditures")
         || row.path.ends_with("/exam-results")
+        || row.path.ends_with("/payments")
 }
 
-/// The current ETag of an organisation, as the admin sees it.
+/// The current ETag of a resource (an organisation, a year's holidays), as the admin sees it.
 async fn current_etag(app: &TestApp, path: &str) -> String {
     let response = app.http.get(app.url(path)).bearer_auth(app.admin_token()).send().await.expect("GET for ETag");
     assert_eq!(response.status(), StatusCode::OK, "admin GET {path} for its ETag");
@@ -1310,9 +1933,9 @@ struct Answer {
 
 /// Sends one cell's request.
 async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) -> Result<Answer, String> {
-    let fresh = world.fresh(app, row.object, n).await?;
-    let path = world.path(row, fresh.as_deref())?;
-    let body = world.body(row, column, n)?;
+    let fresh = world.fresh(app, row.object, column, n).await?;
+    let path = world.path(row, fresh.as_ref())?;
+    let body = world.body(row, column, n, fresh.as_ref())?;
     let method = Method::from_bytes(row.method.as_bytes()).map_err(|e| e.to_string())?;
     let mut request = app.http.request(method, app.url(&path));
     if let Some(client) = &world.callers[column] {
@@ -1323,6 +1946,10 @@ async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) ->
     }
     if row.method == "PATCH" {
         request = request.header("If-Match", current_etag(app, &path).await);
+    }
+    if row.path == "/api/v1/reference/holidays/{year}" {
+        let read = format!("/api/v1/reference/holidays?year={HOLIDAY_YEAR}");
+        request = request.header("If-Match", current_etag(app, &read).await);
     }
     let sent = body.as_ref().map(Value::to_string).unwrap_or_default();
     if let Some(body) = body {
