@@ -242,9 +242,43 @@ tracking_code=$(call POST /api/v1/public/complaints "" "{
 draw_id=$(call POST /api/v1/supervision/spot-check-draws "$regulator_token" "{
   \"kind\":\"technical_service_agency\",\"sample_size\":1,\"inspectors\":[\"甲\",\"乙\"],
   \"inspectors_per_target\":1,\"beacon\":\"fuzz-beacon\"}" | field id)
+# The marketplace: a clean provider (the agency above is blacklisted), a
+# demand of the enterprise, an engagement of each provider with it, a
+# government purchase project and a subsidy programme with an application.
+provider_code=$(credit_code 6)
+provider_id=$(call POST /api/v1/organizations "$admin_token" "{
+  \"credit_code\":\"$provider_code\",\"name\":\"模糊测试安全咨询有限公司\",\"kind\":\"engineer_firm\",
+  \"region_code\":\"410100\",\"service_types\":[\"consulting\",\"entrusted_management\"],
+  \"qualification\":{\"number\":\"ZCAQ-(豫)-006\",\"valid_from\":\"2024-01-01\",\"valid_until\":\"2030-12-31\"}}" \
+  | field id)
+enterprise_token=$(token "${client_id[enterprise]}" "${client_secret[enterprise]}")
+demand_id=$(call POST /api/v1/marketplace/demands "$enterprise_token" "{
+  \"service_type\":\"hazard_investigation\",\"region_code\":\"410100\",\"budget_fen\":2000000,
+  \"deadline\":\"2030-06-30\",\"description\":\"模糊测试 隐患排查需求\"}" | field id)
+engagement() { # PROVIDER-ID
+  call POST /api/v1/engagements "$admin_token" "{
+    \"enterprise_id\":\"$enterprise_id\",\"provider_id\":\"$1\",
+    \"services\":[{\"service_type\":\"consulting\",\"fee_fen\":1200000}],\"reports\":[],
+    \"signed_on\":\"2026-01-10\",\"starts_on\":\"2026-01-10\",\"ends_on\":\"2027-01-09\",
+    \"delivery_deadline\":\"2026-12-31\",\"planned_on_site_dates\":[\"2026-02-02\"],\"personnel\":[]}" | field id
+}
+engagement_id=$(engagement "$provider_id")
+agency_engagement_id=$(engagement "$agency_id")
+project_id=$(call POST /api/v1/procurement/projects "$regulator_token" "{
+  \"area\":\"safety_inspection\",\"title\":\"模糊测试 安全检查服务\",\"budget_fen\":5000000,
+  \"region_code\":\"410100\",\"recipient_ids\":[\"$enterprise_id\"],\"provider_id\":\"$provider_id\",
+  \"third_party_id\":\"$training_id\",\"awarded_on\":\"2026-02-01\"}" | field id)
+programme_id=$(call POST /api/v1/subsidy-programmes "$regulator_token" "{
+  \"title\":\"模糊测试 小微企业服务补助\",\"region_code\":\"410100\",\"budget_fen\":10000000,
+  \"share_bp\":5000,\"cap_per_enterprise_fen\":500000,\"max_employees\":200,
+  \"opens_on\":\"2026-01-01\",\"closes_on\":\"2026-12-31\"}" | field id)
+application_id=$(call POST "/api/v1/subsidy-programmes/$programme_id/applications" "$enterprise_token" \
+  "{\"engagement_id\":\"$engagement_id\"}" | field id)
 echo "Seeded: insurer $insurer_id, enterprises $enterprise_id $other_id, agency $agency_id, policy $policy_id," \
   "training institution $training_id, person $person_id, certificate $certificate_id, engineer $engineer_id," \
-  "listing $listing_id, sanction $sanction_id, draw $draw_id"
+  "listing $listing_id, sanction $sanction_id, draw $draw_id, provider $provider_id, demand $demand_id," \
+  "engagements $engagement_id $agency_engagement_id, project $project_id, programme $programme_id," \
+  "application $application_id"
 
 # --- schemathesis configuration ---------------------------------------------
 # Dictionaries steer a share of the generated values to the seeded objects,
@@ -259,15 +293,18 @@ database = "none"
 
 [dictionaries.ids]
 values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$policy_id", "$training_id", "$person_id",
-          "$certificate_id", "$engineer_id", "$listing_id", "$sanction_id", "$draw_id"]
+          "$certificate_id", "$engineer_id", "$listing_id", "$sanction_id", "$draw_id", "$provider_id",
+          "$demand_id", "$engagement_id", "$agency_engagement_id", "$project_id", "$programme_id"]
+[dictionaries.applications]
+values = ["$application_id"]
 [dictionaries.organizations]
-values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$training_id"]
+values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$training_id", "$provider_id"]
 [dictionaries.insurers]
 values = ["$insurer_id"]
 [dictionaries.enterprises]
 values = ["$enterprise_id", "$other_id"]
 [dictionaries.credit_codes]
-values = ["$enterprise_code", "$insurer_code", "$agency_code", "$other_code"]
+values = ["$enterprise_code", "$insurer_code", "$agency_code", "$other_code", "$provider_code"]
 [dictionaries.years]
 values = [2025, 2026]
 [dictionaries.regions]
@@ -296,6 +333,9 @@ values = ['"1"', '"2"', '"3"']
 "path.year" = { dictionary = "years", probability = 0.5 }
 "path.tracking_code" = { dictionary = "tracking_codes", probability = 0.6 }
 "path.position" = { dictionary = "positions", probability = 0.6 }
+"path.application_id" = { dictionary = "applications", probability = 0.6 }
+"body.provider_id" = { dictionary = "organizations", probability = 0.5 }
+"body.engagement_id" = { dictionary = "ids", probability = 0.5 }
 "query.enterprise" = { dictionary = "enterprises", probability = 0.5 }
 "query.region" = { dictionary = "regions", probability = 0.5 }
 "query.credit_code" = { dictionary = "credit_codes", probability = 0.5 }

@@ -368,7 +368,8 @@ fn withdraw(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Done<Dem
 /// The enterprise in need, a regulator whose jurisdiction covers the demand's location, or an
 /// admin; anyone else bound to an organisation or a regulator elsewhere gets 404; agencies,
 /// insurers and portals 403. Only an open demand (today, CST) can be withdrawn: an awarded,
-/// withdrawn or expired one is a 409 `demand_not_open`. Takes no body.
+/// withdrawn or expired one is a 409 `demand_not_open`. The body is an empty JSON object `{}`
+/// (every POST carries JSON; none is 415).
 #[utoipa::path(
     tag = "marketplace",
     params(("id" = Uuid, Path, description = "Demand id")),
@@ -379,6 +380,8 @@ fn withdraw(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> Result<Done<Dem
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
         (status = 503, response = ServiceUnavailable),
     ),
     security(("bearer" = []))

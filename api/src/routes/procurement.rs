@@ -588,6 +588,7 @@ pub async fn create_evaluation(
     responses(
         (status = 200, description = "The result", body = PublicProjectResult,
             headers(("Cache-Control" = String))),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
