@@ -224,6 +224,23 @@ pub fn score_of(conn: &mut DbConnection, organization_id: Uuid) -> StoreResult<O
     row.map(CreditScore::try_from).transpose()
 }
 
+/// The stored scores of `organization_ids` (those that have one), in one
+/// query per 500 ids.
+pub fn scores_among(conn: &mut DbConnection, organization_ids: &[Uuid]) -> StoreResult<Vec<CreditScore>> {
+    let mut scores = Vec::with_capacity(organization_ids.len());
+    for chunk in organization_ids.chunks(500) {
+        let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+        let rows: Vec<ScoreRow> = with_conn!(conn, c => credit_scores::table
+            .filter(credit_scores::organization_id.eq_any(&keys))
+            .select(ScoreRow::as_select())
+            .load(c))?;
+        for row in rows {
+            scores.push(CreditScore::try_from(row)?);
+        }
+    }
+    Ok(scores)
+}
+
 /// Takes the feed lock and the next feed position. Every score write goes
 /// through here inside its transaction: PostgreSQL holds the row lock until
 /// commit, so positions become visible in order and a feed reader that has
