@@ -209,7 +209,7 @@ fn stored_if_current(stored: CreditScore, today: NaiveDate) -> Result<Option<Sco
         next_change_on: stored.next_change_on,
         as_of: stored.as_of,
     };
-    Ok(state.is_current(today).then(|| Score {
+    Ok(state.is_current(today).then_some(Score {
         value: stored.score,
         grade: stored.grade,
         events_sum: stored.events_sum,
