@@ -13,7 +13,8 @@
 # Tunables (environment):
 #   FUZZ_SEED          Hypothesis seed (default 20171108)
 #   FUZZ_MAX_EXAMPLES  test cases per operation and phase (default 100)
-#   FUZZ_WORKERS       concurrent schemathesis workers (default 1: with more,
+#   FUZZ_JOBS          roles fuzzed at the same time (default 2)
+#   FUZZ_WORKERS       concurrent schemathesis workers per role (default 1: with more,
 #                      CPython 3.11 intermittently breaks inside hypothesis with
 #                      "AST constructor recursion depth mismatch")
 #   FUZZ_ROLES         default "portal agency training enterprise insurer regulator admin"
@@ -355,25 +356,12 @@ values = ['"1"', '"2"', '"3"']
 EOF
 
 # --- one run per role --------------------------------------------------------
-passed=0
-failed=0
-failed_roles=()
-for role in $roles; do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "FAIL: the server is not running; $role not fuzzed"
-    failed=$((failed + 1))
-    failed_roles+=("$role")
-    continue
-  fi
-  echo
-  echo "=== schemathesis as $role ==="
-  # A fresh token for each run: the default lifetime is 15 minutes.
-  if ! bearer=$(token "${client_id[$role]}" "${client_secret[$role]}"); then
-    failed=$((failed + 1))
-    failed_roles+=("$role")
-    continue
-  fi
-  status=0
+# Roles run FUZZ_JOBS at a time (default 2, one per core: schemathesis is
+# CPU-bound, the server is not), each against the same server with its own
+# log and report directory; logs are printed in role order at the end.
+jobs_max=${FUZZ_JOBS:-2}
+fuzz_role() { # ROLE BEARER
+  local role=$1 bearer=$2 status=0
   "$py" -m schemathesis.cli --config-file "$work/schemathesis.toml" --no-color run "$schema" \
     --url "$base" \
     --header "Authorization: Bearer $bearer" \
@@ -383,15 +371,51 @@ for role in $roles; do
     --workers "$workers" \
     --request-timeout 30 \
     --report "${FUZZ_REPORTS:-junit,ndjson}" --report-dir "$out/$role" \
-    || status=$?
-  if [ "$status" = 0 ]; then
+    >"$work/$role.log" 2>&1 || status=$?
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "FAIL: the server died during the $role run" >>"$work/$role.log"
+    status=1
+  fi
+  echo "$status" >"$work/$role.status"
+}
+# running ROLE-PIDS…: how many of these processes are still alive (the server
+# is a background job too, so `jobs` cannot count the runs).
+running() {
+  local pid n=0
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && n=$((n + 1)); done
+  echo "$n"
+}
+role_pids=()
+for role in $roles; do
+  while [ "$(running "${role_pids[@]}")" -ge "$jobs_max" ]; do sleep 1; done
+  echo "=== schemathesis as $role: started ==="
+  # A fresh token for each run (the default lifetime is 15 minutes), taken
+  # here so that seeding's response file is never shared between runs.
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "FAIL: the server is not running; $role not fuzzed" >"$work/$role.log"
+    echo 1 >"$work/$role.status"
+  elif bearer=$(token "${client_id[$role]}" "${client_secret[$role]}"); then
+    fuzz_role "$role" "$bearer" &
+    role_pids+=($!)
+  else
+    echo "FAIL: no token for $role" >"$work/$role.log"
+    echo 1 >"$work/$role.status"
+  fi
+done
+[ "${#role_pids[@]}" = 0 ] || wait "${role_pids[@]}" || true
+
+passed=0
+failed=0
+failed_roles=()
+for role in $roles; do
+  echo
+  echo "=== schemathesis as $role ==="
+  cat "$work/$role.log"
+  if [ "$(cat "$work/$role.status" 2>/dev/null)" = 0 ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
     failed_roles+=("$role")
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "FAIL: the server died during the $role run"; tail -40 "$out/server.log"
   fi
 done
 
