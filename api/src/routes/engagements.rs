@@ -25,7 +25,6 @@ use validator::Validate;
 
 use crate::audit::Actor;
 use crate::auth::Caller;
-use crate::clock::today;
 use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
@@ -44,7 +43,7 @@ use crate::schemas::engagement::{
     CreateEvaluation, CreatePayment, DeliverEngagement, DisputeEngagement, EngagementQuery, EngagementView,
     EvaluationView, NoticeQuery, NoticeView, PaymentView, PersonnelView, StartEngagement,
 };
-use crate::schemas::fields::{collect_validator, parse_date, past_date};
+use crate::schemas::fields::{collect_validator, date_or_today, parse_date, past_date};
 use crate::state::AppState;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -151,14 +150,6 @@ fn engagement_view(conn: &mut DbConnection, engagement: &Engagement) -> Result<E
         None => None,
     };
     Ok(EngagementView::new(engagement, &services, personnel, notice))
-}
-
-fn date_or_today(field: &str, text: Option<&str>) -> Result<NaiveDate, ApiError> {
-    let Some(text) = text else { return Ok(today()) };
-    let mut v = Collector::new();
-    let on = parse_date(field, text, &mut v);
-    v.finish()?;
-    on.ok_or_else(|| ApiError::internal("date validated without a value"))
 }
 
 // ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ use crate::problem::{
 };
 use crate::routes::organizations::visible_organization;
 use crate::schemas::engineer::{CreateEngineer, EngineerView, NoncompliantOrganization, StaffingView};
-use crate::schemas::fields::{collect_validator, parse_date, past_date};
+use crate::schemas::fields::{collect_validator, date_or_today, past_date};
 use crate::schemas::person::PersonView;
 use crate::state::AppState;
 
@@ -213,16 +213,6 @@ pub struct OnQuery {
     pub on: Option<String>,
 }
 
-fn date_or_today(text: Option<&str>) -> Result<NaiveDate, ApiError> {
-    let mut v = Collector::new();
-    let on = match text {
-        Some(text) => parse_date("on", text, &mut v),
-        None => Some(today()),
-    };
-    v.finish()?;
-    on.ok_or_else(|| ApiError::internal("date validated without a value"))
-}
-
 /// Whether an organisation's engineer staffing meets 四(一) on a date.
 ///
 /// Whether the rule names it, how many of its engineers' registrations are
@@ -251,7 +241,7 @@ pub async fn organization_staffing(
     query: web::Query<OnQuery>,
 ) -> Result<web::Json<StaffingView>, ApiError> {
     let id = id.into_inner();
-    let on = date_or_today(query.on.as_deref())?;
+    let on = date_or_today("on", query.on.as_deref())?;
     let body = db::run(&state.pool, move |conn| {
         let (org, _, sight) = visible_organization(conn, &caller, id)?;
         if sight != Sight::Full || caller.role == Role::Portal {
@@ -307,7 +297,7 @@ pub async fn noncompliant_organizations(
     let mut v = Collector::new();
     let region = query.region.as_deref().and_then(|r| v.check("region", RegionCode::parse(r)));
     v.finish()?;
-    let on = date_or_today(query.on.as_deref())?;
+    let on = date_or_today("on", query.on.as_deref())?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor(query.cursor.as_deref(), |k| Uuid::parse_str(k).ok())?;
     let jurisdiction = match organization_list_scope(&caller) {

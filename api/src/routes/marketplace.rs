@@ -36,7 +36,7 @@ use crate::problem::{
     UnsupportedMediaType,
 };
 use crate::routes::organizations::{region_info, visible_organization};
-use crate::schemas::fields::{collect_validator, parse_date};
+use crate::schemas::fields::{collect_validator, date_or_today, parse_date};
 use crate::schemas::marketplace::{
     BidList, BidView, CreateAward, CreateBid, CreateDemand, DemandOnQuery, DemandQuery, DemandView, ExcludedView,
     MatchList, MatchView,
@@ -54,15 +54,6 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(create_bid)
         .service(list_bids)
         .service(award_demand);
-}
-
-/// The `on` query parameter: a date, today (CST) when absent.
-fn on_date(text: Option<&str>) -> Result<NaiveDate, ApiError> {
-    let Some(text) = text else { return Ok(today()) };
-    let mut v = Collector::new();
-    let on = parse_date("on", text, &mut v);
-    v.finish()?;
-    on.ok_or_else(|| ApiError::internal("date validated without a value"))
 }
 
 fn demand_not_open(status: DemandStatus) -> ApiError {
@@ -294,9 +285,8 @@ pub async fn list_demands(
     let query = query.into_inner();
     let mut v = Collector::new();
     let status = query.status.as_deref().and_then(|s| v.check("status", DemandStatus::parse(s)));
-    let on = query.on.as_deref().map(|t| parse_date("on", t, &mut v));
     v.finish()?;
-    let on = on.flatten().unwrap_or_else(today);
+    let on = date_or_today("on", query.on.as_deref())?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor(query.cursor.as_deref(), |k| Uuid::parse_str(k).ok())?;
     let mut filter = DemandFilter { status, ..DemandFilter::default() };
@@ -344,7 +334,7 @@ pub async fn get_demand(
 ) -> Result<web::Json<DemandView>, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Enterprise, Role::Agency])?;
     let id = id.into_inner();
-    let on = on_date(query.on.as_deref())?;
+    let on = date_or_today("on", query.on.as_deref())?;
     let demand = db::run(&state.pool, move |conn| visible_demand(conn, &caller, id)).await?;
     Ok(web::Json(DemandView::new(&demand, on)))
 }
@@ -506,7 +496,7 @@ pub async fn demand_matches(
 ) -> Result<web::Json<MatchList>, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Enterprise])?;
     let id = id.into_inner();
-    let on = on_date(query.on.as_deref())?;
+    let on = date_or_today("on", query.on.as_deref())?;
     let list = db::run(&state.pool, move |conn| matches_of(conn, &caller, id, on)).await?;
     Ok(web::Json(list))
 }

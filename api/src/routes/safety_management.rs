@@ -5,18 +5,16 @@ use actix_web::{get, web};
 use domain::organization::OrganizationKind;
 use domain::rules::RuleParameter;
 use domain::safety_management::assess;
-use domain::validation::Collector;
 use persistence::disclosures;
 use persistence::rules::load_rule_book;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
 use crate::problem::{BadRequest, NotFound, ServiceUnavailable, Unauthorized, Unprocessable};
 use crate::routes::organizations::visible_organization;
-use crate::schemas::fields::parse_date;
+use crate::schemas::fields::date_or_today;
 use crate::schemas::safety_management::{RetainingEngagement, SafetyManagementQuery, SafetyManagementView};
 use crate::state::AppState;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -67,15 +65,7 @@ pub async fn safety_management(
     query: web::Query<SafetyManagementQuery>,
 ) -> Result<web::Json<SafetyManagementView>, ApiError> {
     let id = id.into_inner();
-    let on = match query.into_inner().on {
-        Some(text) => {
-            let mut v = Collector::new();
-            let on = parse_date("on", &text, &mut v);
-            v.finish()?;
-            on.ok_or_else(|| ApiError::internal("date validated without a value"))?
-        }
-        None => today(),
-    };
+    let on = date_or_today("on", query.into_inner().on.as_deref())?;
     let view = db::run(&state.pool, move |conn| {
         // Whole or masked alike: nothing here is personal.
         let (org, _, _) = visible_organization(conn, &caller, id)?;

@@ -34,7 +34,7 @@ use crate::problem::{
     UnsupportedMediaType,
 };
 use crate::routes::organizations::{region_info, visible_organization};
-use crate::schemas::fields::{collect_validator, parse_date, past_date};
+use crate::schemas::fields::{collect_validator, date_or_today, parse_date, past_date};
 use crate::schemas::person::PersonView;
 use crate::schemas::sanction::{
     BanView, CreateBan, CreateCompliance, CreateSanction, OnQuery, RectificationQuery, SanctionCreated,
@@ -52,15 +52,6 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(organization_sanctions)
         .service(create_ban)
         .service(get_ban);
-}
-
-/// The `on` query parameter: a date, today (CST) when absent.
-fn on_date(text: Option<&str>) -> Result<NaiveDate, ApiError> {
-    let Some(text) = text else { return Ok(today()) };
-    let mut v = Collector::new();
-    let on = parse_date("on", text, &mut v);
-    v.finish()?;
-    on.ok_or_else(|| ApiError::internal("date validated without a value"))
 }
 
 /// The organisation if the caller sees it whole (admins, regulators of its
@@ -303,7 +294,7 @@ pub async fn get_sanction(
 ) -> Result<web::Json<SanctionView>, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Insurer, Role::Agency, Role::Enterprise])?;
     let id = id.into_inner();
-    let on = on_date(query.on.as_deref())?;
+    let on = date_or_today("on", query.on.as_deref())?;
     let sanction = db::run(&state.pool, move |conn| Ok(visible_sanction(conn, &caller, id)?.0)).await?;
     Ok(web::Json(SanctionView::new(&sanction, on)))
 }
@@ -336,7 +327,7 @@ pub async fn organization_sanctions(
     query: web::Query<OnQuery>,
 ) -> Result<web::Json<SanctionList>, ApiError> {
     let id = id.into_inner();
-    let on = on_date(query.on.as_deref())?;
+    let on = date_or_today("on", query.on.as_deref())?;
     let items = db::run(&state.pool, move |conn| {
         // Visible whole or masked alike: nothing in a sanction is personal.
         let (org, _, _) = visible_organization(conn, &caller, id)?;

@@ -34,6 +34,16 @@ pub fn past_date(field: &str, text: &str, errors: &mut Collector) -> Option<Naiv
     Some(date)
 }
 
+/// An optional date query parameter (`on=`): today in CST when absent, a
+/// 422 naming `field` when it is not a date.
+pub fn date_or_today(field: &str, text: Option<&str>) -> Result<NaiveDate, crate::error::ApiError> {
+    let Some(text) = text else { return Ok(crate::clock::today()) };
+    let mut v = Collector::new();
+    let date = parse_date(field, text, &mut v);
+    v.finish()?;
+    date.ok_or_else(|| crate::error::ApiError::internal("date validated without a value"))
+}
+
 /// A free-text query parameter: no control characters (PostgreSQL refuses
 /// NUL in text) and at most `max` characters.
 pub fn query_text(field: &str, text: Option<String>, max: usize, errors: &mut Collector) -> Option<String> {
