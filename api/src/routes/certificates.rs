@@ -34,7 +34,7 @@ use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
-use crate::routes::organizations::region_info;
+use crate::routes::organizations::{organization_region, region_info};
 use crate::schemas::certificate::{
     CertificateHistory, CertificateStatusView, CertificateView, CreateCertificate, CreateReview, CreateRevocation,
     CreateViolation, CreateWorkPeriod, ReviewView, ViolationView, WorkPeriodView,
@@ -127,8 +127,7 @@ fn issuer(conn: &mut DbConnection, caller: &Caller, issuing_region: &RegionCode)
             if org.kind != OrganizationKind::TrainingInstitution {
                 return Err(ApiError::forbidden());
             }
-            let home = region_info(conn, &org.region_code)?
-                .ok_or_else(|| ApiError::internal(format!("organisation {org_id} has an unknown region")))?;
+            let home = organization_region(conn, &org)?;
             if region.is_none() || !jurisdiction_covers(issuing_region, &home) {
                 return Err(ApiError::invalid_field(
                     "issuing_region",

@@ -33,7 +33,7 @@ use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
-use crate::routes::organizations::region_info;
+use crate::routes::organizations::organization_region;
 use crate::schemas::complaint::{
     ComplaintCreditOutcome, ComplaintQuery, ComplaintReceipt, ComplaintTracking, ComplaintView, CreateComplaint,
     TriageComplaint, TriageResult, TRIAGE_STATUSES,
@@ -257,8 +257,7 @@ fn handled_complaint(
     let complaint = complaints::find(conn, id)?.ok_or_else(ApiError::not_found)?;
     let subject = organizations::find(conn, complaint.organization_id)?
         .ok_or_else(|| ApiError::internal(format!("complaint {id} about an unknown organisation")))?;
-    let region = region_info(conn, &subject.region_code)?
-        .ok_or_else(|| ApiError::internal(format!("organisation {} has an unknown region", subject.id)))?;
+    let region = organization_region(conn, &subject)?;
     let handles = match caller.role {
         Role::Admin => true,
         Role::Regulator => caller.jurisdiction().is_some_and(|j| jurisdiction_covers(j, &region)),

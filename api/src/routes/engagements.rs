@@ -11,7 +11,7 @@ use domain::engagements::{
     requires_engineer, EngagementStatus, PaymentError, ReportType,
 };
 use domain::organization::{OrganizationKind, Role, ServiceType};
-use domain::region::{jurisdiction_covers, RegionCode, RegionInfo};
+use domain::region::{jurisdiction_covers, RegionCode};
 use domain::rules::RuleParameter;
 use domain::validation::Collector;
 use persistence::engagements::{
@@ -37,7 +37,7 @@ use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
-use crate::routes::organizations::region_info;
+use crate::routes::organizations::organization_region;
 use crate::schemas::engagement::{
     AcceptEngagement, ChargingConfirmed, ChargingFlagView, ChargingQuery, ConfirmCharging, CreateEngagement,
     CreateEvaluation, CreatePayment, DeliverEngagement, DisputeEngagement, EngagementQuery, EngagementView,
@@ -66,11 +66,6 @@ pub fn register(cfg: &mut ServiceConfig) {
 
 // ---------------------------------------------------------------------------
 // Shared helpers
-
-fn region_of(conn: &mut DbConnection, org: &Organization) -> Result<RegionInfo, ApiError> {
-    region_info(conn, &org.region_code)?
-        .ok_or_else(|| ApiError::internal(format!("organisation {} has an unknown region", org.id)))
-}
 
 fn organization(conn: &mut DbConnection, id: Uuid) -> Result<Organization, ApiError> {
     organizations::find(conn, id)?
@@ -107,7 +102,7 @@ fn visible_engagement(conn: &mut DbConnection, caller: &Caller, id: Uuid) -> Res
             let mut covered = false;
             for org_id in [engagement.enterprise_id, engagement.provider_id] {
                 let org = organization(conn, org_id)?;
-                covered = covered || jurisdiction_covers(&jurisdiction, &region_of(conn, &org)?);
+                covered = covered || jurisdiction_covers(&jurisdiction, &organization_region(conn, &org)?);
             }
             covered.then_some(Side::Regulator)
         }
@@ -370,8 +365,8 @@ fn record_notice(
     enterprise: &Organization,
     provider: &Organization,
 ) -> Result<Option<CrossRegionNotice>, ApiError> {
-    let enterprise_unit = region_of(conn, enterprise)?.supervisor;
-    let provider_unit = region_of(conn, provider)?.supervisor;
+    let enterprise_unit = organization_region(conn, enterprise)?.supervisor;
+    let provider_unit = organization_region(conn, provider)?.supervisor;
     if !notice_needed(&provider_unit, &enterprise_unit) {
         return Ok(None);
     }
@@ -1254,7 +1249,7 @@ fn confirm_charging(
     let engagement = engagements::find(conn, id)?.ok_or_else(ApiError::not_found)?;
     let enterprise = organization(conn, engagement.enterprise_id)?;
     if let Some(jurisdiction) = actor.caller.jurisdiction() {
-        if !jurisdiction_covers(jurisdiction, &region_of(conn, &enterprise)?) {
+        if !jurisdiction_covers(jurisdiction, &organization_region(conn, &enterprise)?) {
             return Err(ApiError::not_found());
         }
     }

@@ -35,6 +35,13 @@ pub fn region_info(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<
     regions::find(conn, code)?.map(|r| r.info()).transpose().map_err(ApiError::from)
 }
 
+/// The region of a stored organisation; a missing one is a broken reference,
+/// so a 500, never the caller's fault.
+pub fn organization_region(conn: &mut DbConnection, org: &Organization) -> Result<RegionInfo, ApiError> {
+    region_info(conn, &org.region_code)?
+        .ok_or_else(|| ApiError::internal(format!("organisation {} has an unknown region", org.id)))
+}
+
 /// The organisation with its region, or 404 when the caller may not see it.
 pub fn visible_organization(
     conn: &mut DbConnection,
@@ -42,8 +49,7 @@ pub fn visible_organization(
     id: Uuid,
 ) -> Result<(Organization, RegionInfo, Sight), ApiError> {
     let org = organizations::find(conn, id)?.ok_or_else(ApiError::not_found)?;
-    let region = region_info(conn, &org.region_code)?
-        .ok_or_else(|| ApiError::internal(format!("organisation {id} has an unknown region")))?;
+    let region = organization_region(conn, &org)?;
     match organization_sight(caller, org.id, &region) {
         Sight::Hidden => Err(ApiError::not_found()),
         sight => Ok((org, region, sight)),

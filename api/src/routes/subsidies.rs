@@ -31,7 +31,7 @@ use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
-use crate::routes::organizations::region_info;
+use crate::routes::organizations::{organization_region, region_info};
 use crate::schemas::fields::{collect_validator, parse_date};
 use crate::schemas::subsidy::{
     ApplicationQuery, ApplicationView, Approval, CreateApplication, CreateProgramme, DecisionView, ProgrammeView,
@@ -261,8 +261,7 @@ fn apply(
         .filter(|e| e.enterprise_id == org_id)
         .ok_or_else(ApiError::not_found)?;
     let enterprise = organizations::find(conn, org_id)?.ok_or_else(ApiError::not_found)?;
-    let region = region_info(conn, &enterprise.region_code)?
-        .ok_or_else(|| ApiError::internal(format!("organisation {org_id} has an unknown region")))?;
+    let region = organization_region(conn, &enterprise)?;
     eligibility(enterprise.employee_count, programme.max_employees, &region, &programme.region_code)
         .map_err(refused)?;
     signed_within(engagement.signed_on, programme.opens_on, programme.closes_on).map_err(refused)?;
