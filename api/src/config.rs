@@ -100,6 +100,41 @@ pub struct Settings {
     /// from the events).
     #[arg(long, env = "HSP_CREDIT_SWEEP_SECONDS", default_value_t = 60)]
     pub credit_sweep_seconds: u64,
+
+    /// A read-only replica for public reads (`postgres://…`); unset, they
+    /// use the primary (docs/deploy.md).
+    #[arg(long, env = "HSP_READ_DATABASE_URL")]
+    pub read_database_url: Option<Redacted>,
+
+    /// Maximum pooled connections to the read replica.
+    #[arg(long, env = "HSP_READ_POOL_SIZE", default_value_t = 10)]
+    pub read_pool_size: u32,
+
+    /// Run the webhook delivery worker in this instance. Several instances
+    /// may all run it: subscriptions are leased in the database.
+    #[arg(long, env = "HSP_WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_worker: bool,
+
+    /// Milliseconds the delivery worker sleeps when nothing is due.
+    #[arg(long, env = "HSP_WEBHOOK_POLL_MILLIS", default_value_t = 1000)]
+    pub webhook_poll_millis: u64,
+
+    /// First retry delay in milliseconds; doubled per attempt, with jitter.
+    #[arg(long, env = "HSP_WEBHOOK_BACKOFF_MILLIS", default_value_t = 2000)]
+    pub webhook_backoff_millis: u64,
+
+    /// Attempts before an event is dead-lettered for a subscription.
+    #[arg(long, env = "HSP_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8)]
+    pub webhook_max_attempts: u32,
+
+    /// Seconds to wait for a receiver's answer.
+    #[arg(long, env = "HSP_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub webhook_timeout_seconds: u64,
+
+    /// Allow webhook URLs on loopback, private and link-local addresses
+    /// (SSRF guard off: for tests and closed networks only).
+    #[arg(long, env = "HSP_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
 }
 
 impl Settings {

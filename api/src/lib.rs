@@ -13,6 +13,7 @@ pub mod db;
 pub mod eligibility;
 pub mod error;
 pub mod etag;
+pub mod events;
 pub mod extractors;
 pub mod funds;
 pub mod i18n;
@@ -28,6 +29,7 @@ pub mod routes;
 pub mod schemas;
 pub mod startup;
 pub mod state;
+pub mod webhook_delivery;
 
 pub use config::Settings;
 pub use startup::Application;

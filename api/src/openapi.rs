@@ -65,6 +65,8 @@ impl Modify for BearerAuth {
         (name = "engagements", description = "Service contracts: reports, personnel, payments, evaluations, cross-region notices (二, 八(三))"),
         (name = "disclosure", description = "Service disclosures, annual performance reports and part-time safety management (二(三), 七, 九(三))"),
         (name = "procurement", description = "Government purchase of services and small-enterprise subsidies (九(二), 九(三))"),
+        (name = "integration", description = "The event feed, webhook subscriptions, bulk exports and imports"),
+        (name = "indicators", description = "Regional indicators of the safety-service system (九(四))"),
         (name = "public", description = "Unauthenticated public reads"),
         (name = "reference", description = "Regions and effective-dated rule parameters"),
         (name = "audit", description = "The audit trail of every write"),

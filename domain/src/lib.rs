@@ -18,6 +18,7 @@ pub mod credit;
 pub mod credit_code;
 pub mod engagements;
 pub mod engineers;
+pub mod events;
 pub mod insurance;
 pub mod marketplace;
 pub mod money;

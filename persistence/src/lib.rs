@@ -44,6 +44,7 @@ pub mod holidays;
 pub mod idempotency;
 pub mod marketplace;
 pub mod organizations;
+pub mod outbox;
 mod page;
 pub mod people;
 pub mod policies;

@@ -681,6 +681,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_head (id) {
+        id -> Integer,
+        last_position -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (position) {
+        position -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        resource_type -> Text,
+        resource_id -> Text,
+        region_code -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        counterparty_id -> Nullable<Text>,
+        public -> Bool,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        owner_client_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        status -> Text,
+        cursor -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_position -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizations -> regions (region_code));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
@@ -688,9 +744,16 @@ diesel::joinable!(premium_postings -> insurance_policies (policy_id));
 diesel::joinable!(exam_results -> organizations (institution_id));
 diesel::joinable!(credit_scores -> organizations (organization_id));
 diesel::joinable!(blacklist_listings -> organizations (organization_id));
+diesel::joinable!(webhook_subscriptions -> api_clients (owner_client_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> events (event_position));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
+    event_head,
+    events,
+    webhook_subscriptions,
+    webhook_deliveries,
     rule_parameters,
     organizations,
     api_clients,

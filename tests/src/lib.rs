@@ -140,6 +140,15 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
         workers: 2,
         // Tests call the sweep directly; a thread per test server would outlive its database.
         credit_sweep_seconds: 0,
+        read_database_url: None,
+        read_pool_size: 2,
+        // Webhook tests turn the worker on with a receiver on 127.0.0.1.
+        webhook_worker: false,
+        webhook_poll_millis: 50,
+        webhook_backoff_millis: 50,
+        webhook_max_attempts: 3,
+        webhook_timeout_seconds: 5,
+        webhook_allow_private: true,
     }
 }
 

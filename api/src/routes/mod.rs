@@ -16,10 +16,13 @@ pub mod credit;
 pub mod disclosures;
 pub mod engagements;
 pub mod engineers;
+pub mod events;
+pub mod exports;
 pub mod fallback;
 pub mod funds;
 pub mod health;
 pub mod holidays;
+pub mod indicators;
 pub mod marketplace;
 pub mod organizations;
 pub mod people;
@@ -36,6 +39,7 @@ pub mod sanctions;
 pub mod spot_checks;
 pub mod subsidies;
 pub mod training;
+pub mod webhooks;
 
 /// Routes under `/api/v1`.
 pub fn api_v1(cfg: &mut ServiceConfig) {
@@ -98,6 +102,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     safety_management::register(cfg);
     procurement::register(cfg);
     subsidies::register(cfg);
+    // Integration (issue 8): the event feed, webhooks, bulk exchange, indicators (九(四)).
+    events::register(cfg);
+    webhooks::register(cfg);
+    exports::register(cfg);
+    indicators::register(cfg);
 }
 
 /// Probes outside the versioned API.

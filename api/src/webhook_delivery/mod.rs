@@ -1,0 +1,1 @@
+//! (stub) The webhook delivery worker: leases, signing, SSRF guard, back-off.
