@@ -98,7 +98,14 @@ impl Application {
             let every = std::time::Duration::from_secs(settings.credit_sweep_seconds);
             crate::credit::spawn_sweeper(pool.clone(), public_credit.clone(), every).map_err(StartupError::Sweeper)?;
         }
-        let state = AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings), public_credit };
+        let read_pool = match &settings.read_database_url {
+            Some(url) => build_pool(
+                &url.0,
+                &PoolOptions { max_size: settings.read_pool_size, connection_timeout: settings.db_timeout() },
+            )?,
+            None => pool.clone(),
+        };
+        let state = AppState { pool, read_pool, keys: Arc::new(keys), settings: Arc::new(settings), public_credit };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();
         let rate_limiter = web::Data::new(RateLimiter::new(rate_limit_per_minute));

@@ -19,6 +19,7 @@ pub mod credit_code;
 pub mod engagements;
 pub mod engineers;
 pub mod events;
+pub mod indicators;
 pub mod insurance;
 pub mod marketplace;
 pub mod money;

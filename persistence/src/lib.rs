@@ -40,8 +40,10 @@ pub mod engagements;
 pub mod engineers;
 mod error;
 pub mod expenditures;
+pub mod exports;
 pub mod holidays;
 pub mod idempotency;
+pub mod indicators;
 pub mod marketplace;
 pub mod organizations;
 pub mod outbox;
@@ -59,6 +61,7 @@ pub mod seed;
 pub mod spot_checks;
 pub mod subsidies;
 pub mod training;
+pub mod webhooks;
 
 pub use db::{build_pool, Backend, DbConnection, DbPool, PoolOptions, PooledConnection};
 pub use error::{StoreError, StoreResult};

@@ -1,0 +1,1 @@
+//! (stub) Regional indicators (九(四)): what each figure counts.
