@@ -1,0 +1,14 @@
+DROP INDEX IF EXISTS sanctions_kind_idx;
+DROP INDEX IF EXISTS subsidy_applications_enterprise_idx;
+DROP INDEX IF EXISTS procurement_recipients_organization_idx;
+DROP INDEX IF EXISTS procurement_projects_third_party_idx;
+DROP INDEX IF EXISTS procurement_projects_provider_idx;
+DROP INDEX IF EXISTS events_public_idx;
+DROP INDEX IF EXISTS engagements_delivered_idx;
+DROP INDEX IF EXISTS organizations_sector_idx;
+DROP INDEX IF EXISTS complaints_status_idx;
+DROP INDEX IF EXISTS audit_log_region_idx;
+DROP INDEX IF EXISTS audit_log_resource_id_idx;
+DROP INDEX IF EXISTS insurance_policies_insurer_idx;
+DROP INDEX IF EXISTS bids_provider_idx;
+DROP INDEX IF EXISTS certificates_number_idx;
