@@ -42,7 +42,8 @@ pub async fn public_organization(
 ) -> Result<HttpResponse, ApiError> {
     let code =
         CreditCode::parse(&credit_code).map_err(|e| ApiError::invalid_field("credit_code", e.code(), e.to_string()))?;
-    let (org, status) = db::run(&state.pool, move |conn| {
+    // A pure read: the replica when one is configured (docs/deploy.md).
+    let (org, status) = db::run(&state.read_pool, move |conn| {
         let org = organizations::find_by_credit_code(conn, &code)?.ok_or_else(ApiError::not_found)?;
         let status = status_today(conn, &org)?;
         Ok((org, status))

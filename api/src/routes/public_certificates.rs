@@ -110,7 +110,8 @@ pub async fn check_certificate(
     query: web::Query<CertificateCheck>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let items = db::run(&state.pool, move |conn| checked(conn, query)).await?;
+    // A pure read: the replica when one is configured (docs/deploy.md).
+    let items = db::run(&state.read_pool, move |conn| checked(conn, query)).await?;
     Ok(HttpResponse::Ok().insert_header(private_no_store()).json(PublicCertificateList { items }))
 }
 
@@ -146,7 +147,8 @@ pub async fn attest_certificate(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let number_masked = CertificateNumber::parse(query.number.trim()).map(|n| n.masked()).unwrap_or_default();
-    let items = db::run(&state.pool, move |conn| checked(conn, query)).await?;
+    // A pure read: the replica when one is configured (docs/deploy.md).
+    let items = db::run(&state.read_pool, move |conn| checked(conn, query)).await?;
     let now = crate::clock::now();
     let expires_at = now + ATTESTATION_TTL;
     let claims = AttestationClaims {
