@@ -8,6 +8,7 @@ use domain::certificates::{
     check_review_application, reissue_barred_until, review_outcome, status, violation_failures, CertificateFacts,
     CertificateNumber, ReviewError, ReviewFailure, Violation, WorkCategory, WorkPeriod,
 };
+use domain::events::EventType;
 use domain::organization::{OrganizationKind, Role};
 use domain::region::{jurisdiction_covers, RegionCode};
 use domain::rules::RuleBook;
@@ -26,6 +27,7 @@ use crate::auth::Caller;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -42,6 +44,19 @@ use crate::schemas::certificate::{
 use crate::schemas::fields::{collect_validator, parse_date, past_date};
 use crate::schemas::person::PersonView;
 use crate::state::AppState;
+
+/// The event subject of a certificate: the issuing region's regulators and
+/// the issuing institution, if any, see its events. The number (`T` + the
+/// holder's identity number) and the holder never go into an event.
+fn certificate_subject(certificate: &Certificate) -> Subject<'_> {
+    Subject {
+        resource_type: "certificate",
+        resource_id: certificate.id.to_string(),
+        region: Some(&certificate.issuing_region),
+        organization_id: certificate.issued_by,
+        counterparty_id: None,
+    }
+}
 
 /// The idempotency scope of a write to one certificate. The path's id is part
 /// of the request: a key reused for another certificate is a 409
@@ -226,6 +241,17 @@ fn issue_certificate(
         "certificate",
         &certificate.id.to_string(),
         Some(&certificate.issuing_region),
+    )?;
+    events::publish(
+        conn,
+        EventType::CertificateIssued,
+        certificate_subject(&certificate),
+        serde_json::json!({
+            "category": certificate.category.as_str(),
+            "issuing_region": certificate.issuing_region.as_str(),
+            "issued_on": certificate.issued_on,
+            "issued_by": certificate.issued_by,
+        }),
     )?;
     // The institution sees what its GET shows: the holder masked.
     let sight = if issued_by.is_some() { Sight::Masked } else { Sight::Full };
@@ -540,6 +566,19 @@ fn record_review(
     actor.record(conn, "certificate.review", "certificate", &id.to_string(), Some(&certificate.issuing_region))?;
     let after = certificates::facts(conn, &certificate)?;
     let standing = status(&book, &after, applied_on).map_err(ApiError::internal)?;
+    events::publish(
+        conn,
+        EventType::CertificateReviewed,
+        certificate_subject(&certificate),
+        serde_json::json!({
+            "review_id": review.id,
+            "applied_on": applied_on,
+            "due_on": due,
+            "passed": outcome.passed,
+            "failures": outcome.failures.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+            "status": standing.status.as_str(),
+        }),
+    )?;
     Ok(Done::created(
         ReviewView {
             id: review.id,
@@ -682,6 +721,17 @@ fn record_revocation(
             other => other.into(),
         })?;
     actor.record(conn, "certificate.revoke", "certificate", &id.to_string(), Some(&revoked.issuing_region))?;
+    // Public: the date and the category, not the reason nor the fraud finding,
+    // which concern the holder.
+    events::publish(
+        conn,
+        EventType::CertificateRevoked,
+        certificate_subject(&revoked),
+        serde_json::json!({
+            "category": revoked.category.as_str(),
+            "revoked_on": on,
+        }),
+    )?;
     Ok(Done::ok(view(conn, &revoked, Sight::Full, today())?))
 }
 

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use domain::engineers::{
     must_employ_engineers, registration_valid_until, staffing_verdict, EngineerCategory, EngineerLevel, StaffingFacts,
 };
+use domain::events::EventType;
 use domain::organization::{OrganizationKind, Role, Sector};
 use domain::region::RegionCode;
 use domain::validation::Collector;
@@ -25,6 +26,7 @@ use crate::auth::Caller;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -91,6 +93,26 @@ fn register_engineer(
         other => other.into(),
     })?;
     actor.record(conn, "engineer.register", "engineer", &engineer.id.to_string(), Some(&employer.region_code))?;
+    // The employer's staffing changes; the person and the registration
+    // number stay out of the feed.
+    events::publish(
+        conn,
+        EventType::EngineerRegistered,
+        Subject {
+            resource_type: "engineer",
+            resource_id: engineer.id.to_string(),
+            region: Some(&employer.region_code),
+            organization_id: Some(employer.id),
+            counterparty_id: None,
+        },
+        serde_json::json!({
+            "employer_credit_code": employer.credit_code.as_str(),
+            "level": engineer.level.as_str(),
+            "category": engineer.category.as_str(),
+            "registered_on": engineer.registered_on,
+            "valid_until": engineer.valid_until,
+        }),
+    )?;
     Ok(Done::created(
         EngineerView::new(&engineer, PersonView::new(&person, true)),
         format!("/api/v1/engineers/{}", engineer.id),

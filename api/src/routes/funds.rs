@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Datelike;
+use domain::events::EventType;
 use domain::insurance::{
     balances, check_expenditure, monthly_accruals, underspent_at_year_end, ExpenditureCategory, FundError,
 };
@@ -21,6 +22,7 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::funds::{ledger, ledger_start, YearFigures};
 use crate::idempotency::{self, Done, Scope};
@@ -209,6 +211,27 @@ fn spend(
         "prevention_fund_expenditure",
         &expenditure.id.to_string(),
         Some(&insurer.region_code),
+    )?;
+    // The fund is the insurer's own business (三(二)): the beneficiary is a
+    // fact of the event, not a party that sees it.
+    events::publish(
+        conn,
+        EventType::FundExpenditureRecorded,
+        Subject {
+            resource_type: "prevention_fund_expenditure",
+            resource_id: expenditure.id.to_string(),
+            region: Some(&insurer.region_code),
+            organization_id: Some(insurer.id),
+            counterparty_id: None,
+        },
+        serde_json::json!({
+            "category": expenditure.category.as_str(),
+            "amount_fen": expenditure.amount.value(),
+            "spent_on": expenditure.spent_on,
+            "year": expenditure.spent_on.year(),
+            "balance_after_fen": balance_after,
+            "beneficiary_organization_id": expenditure.beneficiary_id,
+        }),
     )?;
     Ok(Done::created(
         ExpenditureView::new(&expenditure, balance_after),

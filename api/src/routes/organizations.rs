@@ -3,6 +3,7 @@
 use actix_web::http::header::{CacheControl, CacheDirective, ETag, EntityTag, LOCATION, VARY};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use domain::credit_code::CreditCode;
+use domain::events::EventType;
 use domain::organization::{OrganizationKind, OrganizationStatus, Role, Sector};
 use domain::region::{RegionCode, RegionInfo};
 use domain::time::cst_date;
@@ -16,6 +17,7 @@ use crate::access::{may_register_in, organization_list_scope, organization_sight
 use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{Body, StrictJson};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
@@ -69,6 +71,51 @@ pub fn status_today(conn: &mut DbConnection, org: &Organization) -> Result<Organ
     statuses_today(conn, std::slice::from_ref(org))?
         .pop()
         .ok_or_else(|| ApiError::internal("no status for an organisation"))
+}
+
+/// The event subject of an organisation: its region's regulators and the
+/// organisation itself see the event.
+pub fn organization_subject(org: &Organization) -> Subject<'_> {
+    Subject {
+        resource_type: "organization",
+        resource_id: org.id.to_string(),
+        region: Some(&org.region_code),
+        organization_id: Some(org.id),
+        counterparty_id: None,
+    }
+}
+
+/// The registry facts an organisation event carries: the public register's
+/// identifiers and the stored version, never the contact person or phone.
+fn organization_facts(org: &Organization) -> Value {
+    serde_json::json!({
+        "credit_code": org.credit_code.as_str(),
+        "kind": org.kind.as_str(),
+        "region_code": org.region_code.as_str(),
+        "status": org.status.as_str(),
+        "version": org.version,
+    })
+}
+
+/// Publishes `organization_status_changed` for a change of the stored
+/// registry status (a suspension in force is derived from its sanction and
+/// announced by `sanction_issued`, not here).
+pub fn publish_status_change(
+    conn: &mut DbConnection,
+    org: &Organization,
+    previous: OrganizationStatus,
+) -> Result<i64, ApiError> {
+    events::publish(
+        conn,
+        EventType::OrganizationStatusChanged,
+        organization_subject(org),
+        serde_json::json!({
+            "credit_code": org.credit_code.as_str(),
+            "previous_status": previous.as_str(),
+            "status": org.status.as_str(),
+            "version": org.version,
+        }),
+    )
 }
 
 fn entity_response(
@@ -139,6 +186,7 @@ pub async fn create_organization(
                 other => other.into(),
             })?;
         actor.record(conn, "organization.create", "organization", &org.id.to_string(), Some(&org.region_code))?;
+        events::publish(conn, EventType::OrganizationCreated, organization_subject(&org), organization_facts(&org))?;
         Ok(org)
     })
     .await?;
@@ -248,6 +296,14 @@ pub async fn update_organization(
         may_register_in(&actor.caller, &draft.region)?;
         let org = organizations::update(conn, id, current.version, &draft.fields, crate::clock::now())?;
         actor.record(conn, "organization.update", "organization", &id.to_string(), Some(&org.region_code))?;
+        let mut facts = organization_facts(&org);
+        if current.region_code != org.region_code {
+            facts["previous_region_code"] = current.region_code.as_str().into();
+        }
+        events::publish(conn, EventType::OrganizationUpdated, organization_subject(&org), facts)?;
+        if current.status != org.status {
+            publish_status_change(conn, &org, current.status)?;
+        }
         let status = status_today(conn, &org)?;
         Ok((org, status))
     })

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::credit_code::CreditCode;
+use domain::events::EventType;
 use domain::insurance::{apply_adjustment, check_minimum_cover, check_policy_period, CoverError};
 use domain::money::Fen;
 use domain::organization::{OrganizationKind, Role};
@@ -19,6 +20,7 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -149,6 +151,26 @@ fn write_policy(
         "insurance_policy",
         &policy.id.to_string(),
         Some(&enterprise.region_code),
+    )?;
+    events::publish(
+        conn,
+        EventType::PolicyCreated,
+        Subject {
+            resource_type: "insurance_policy",
+            resource_id: policy.id.to_string(),
+            region: Some(&enterprise.region_code),
+            organization_id: Some(enterprise.id),
+            counterparty_id: Some(insurer_id),
+        },
+        serde_json::json!({
+            "policy_number": policy.policy_number,
+            "enterprise_credit_code": enterprise.credit_code.as_str(),
+            "start_date": policy.start_date,
+            "end_date": policy.end_date,
+            "insured_headcount": policy.insured_headcount,
+            "cover_per_person_fen": policy.cover_per_person.value(),
+            "charged_premium_fen": policy.charged_premium.value(),
+        }),
     )?;
     Ok(policy)
 }
