@@ -14,16 +14,20 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::blacklist::Listing as ListingTerm;
-use domain::credit::{add_event, score, CreditError, CreditEventType, RecordedEvent, Score, ScoreScale, StoredScore};
+use domain::credit::{
+    add_event, score, CreditError, CreditEventType, Grade, RecordedEvent, Score, ScoreScale, StoredScore,
+};
+use domain::events::EventType;
 use domain::time::cst_date;
 use persistence::blacklist::{self, Listing, NewListing};
 use persistence::credit::{self, CreditEvent, CreditScore, NewCreditEvent, NewScore};
-use persistence::organizations::Organization;
+use persistence::organizations::{self, Organization};
 use persistence::{rules, DbConnection, DbPool, StoreError};
 use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::public_cache::PublicCreditCache;
 
 /// A credit event to record.
@@ -76,6 +80,71 @@ pub fn computed(conn: &mut DbConnection, organization_id: Uuid, on: NaiveDate) -
     Ok(score(&scale, &recorded_events(&events), on))
 }
 
+/// Why a stored score was rewritten, as the `credit_score_changed` event
+/// says: a new credit event, an expiry caught up by the sweeper, or an
+/// operator's full recompute.
+#[derive(Debug, Clone, Copy)]
+enum Cause {
+    Event(Uuid),
+    Expiry,
+    Recompute,
+}
+
+/// Stores `fresh` as the organisation's score and, when its value or grade
+/// differs from the stored row before it (the scale's base score when there
+/// was none), publishes `credit_score_changed` in the same transaction. Each
+/// event's previous score is therefore the score of the one before it for
+/// that organisation: the feed replays the stored score exactly.
+fn store(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    previous: Option<&CreditScore>,
+    fresh: &Score,
+    cause: Cause,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CreditScore, ApiError> {
+    let before: (i32, Grade) = match previous {
+        Some(stored) => (stored.score, stored.grade),
+        None => {
+            let base = score(&scale(conn, today)?, &[], today);
+            (base.value, base.grade)
+        }
+    };
+    let saved = credit::save_score(conn, organization_id, &to_new_score(fresh, today)?, now)?;
+    if (saved.score, saved.grade) != before {
+        let org = organizations::find(conn, organization_id)?
+            .ok_or_else(|| ApiError::internal(format!("score of unknown organisation {organization_id}")))?;
+        let (cause, credit_event_id) = match cause {
+            Cause::Event(id) => ("credit_event", Some(id)),
+            Cause::Expiry => ("expiry", None),
+            Cause::Recompute => ("recompute", None),
+        };
+        events::publish(
+            conn,
+            EventType::CreditScoreChanged,
+            Subject {
+                resource_type: "credit_score",
+                resource_id: org.id.to_string(),
+                region: Some(&org.region_code),
+                organization_id: Some(org.id),
+                counterparty_id: None,
+            },
+            serde_json::json!({
+                "credit_code": org.credit_code.as_str(),
+                "previous_score": before.0,
+                "score": saved.score,
+                "previous_grade": before.1.as_str(),
+                "grade": saved.grade.as_str(),
+                "as_of": saved.as_of,
+                "cause": cause,
+                "credit_event_id": credit_event_id,
+            }),
+        )?;
+    }
+    Ok(saved)
+}
+
 /// Recomputes the organisation's score from its events and stores it.
 pub fn recompute(
     conn: &mut DbConnection,
@@ -83,8 +152,19 @@ pub fn recompute(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CreditScore, ApiError> {
-    let score = computed(conn, organization_id, today)?;
-    Ok(credit::save_score(conn, organization_id, &to_new_score(&score, today)?, now)?)
+    recompute_for(conn, organization_id, Cause::Expiry, today, now)
+}
+
+fn recompute_for(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    cause: Cause,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CreditScore, ApiError> {
+    let fresh = computed(conn, organization_id, today)?;
+    let previous = credit::score_of(conn, organization_id)?;
+    store(conn, organization_id, previous.as_ref(), &fresh, cause, today, now)
 }
 
 /// Adds one new event to the stored score (or recomputes when the stored
@@ -92,12 +172,14 @@ pub fn recompute(
 fn apply(
     conn: &mut DbConnection,
     organization_id: Uuid,
+    event_id: Uuid,
     event: &RecordedEvent,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CreditScore, ApiError> {
     let scale = scale(conn, today)?;
-    let mut stored = match credit::score_of(conn, organization_id)? {
+    let previous = credit::score_of(conn, organization_id)?;
+    let mut stored = match &previous {
         Some(s) => StoredScore {
             events_sum: s.events_sum,
             in_force: usize::try_from(s.in_force).map_err(ApiError::internal)?,
@@ -107,9 +189,9 @@ fn apply(
         None => StoredScore::from_events(&[], today),
     };
     match add_event(&mut stored, &scale, event, today) {
-        Ok(score) => Ok(credit::save_score(conn, organization_id, &to_new_score(&score, today)?, now)?),
+        Ok(score) => store(conn, organization_id, previous.as_ref(), &score, Cause::Event(event_id), today, now),
         // The stored row missed an expiry: the new event is already stored, so recompute.
-        Err(CreditError::StaleScore { .. }) => recompute(conn, organization_id, today, now),
+        Err(CreditError::StaleScore { .. }) => recompute_for(conn, organization_id, Cause::Event(event_id), today, now),
         Err(other) => Err(ApiError::internal(other)),
     }
 }
@@ -154,7 +236,7 @@ pub fn record_event(
         other => other.into(),
     })?;
     actor.record(conn, "credit_event.record", "credit_event", &event.id.to_string(), Some(&org.region_code))?;
-    let score = apply(conn, org.id, &recorded, today, now)?;
+    let score = apply(conn, org.id, event.id, &recorded, today, now)?;
     let listing = if input.event_type.blacklist_trigger() {
         list_on_blacklist(conn, actor, org, input.event_type.as_str(), Some(event.id), input.occurred_on)?
     } else {
@@ -197,7 +279,31 @@ fn list_on_blacklist(
         crate::clock::now(),
     )?;
     actor.record(conn, "blacklist.list", "blacklist_listing", &listing.id.to_string(), Some(&org.region_code))?;
+    events::publish(
+        conn,
+        EventType::BlacklistListed,
+        blacklist_subject(&listing, org),
+        serde_json::json!({
+            "credit_code": org.credit_code.as_str(),
+            "trigger_type": listing.trigger_type,
+            "credit_event_id": listing.credit_event_id,
+            "listed_on": listing.listed_on,
+            "ends_on": listing.ends_on,
+        }),
+    )?;
     Ok(Some(listing))
+}
+
+/// The event subject of a blacklist listing: the listed organisation, in its
+/// region.
+pub fn blacklist_subject<'a>(listing: &Listing, org: &'a Organization) -> Subject<'a> {
+    Subject {
+        resource_type: "blacklist_listing",
+        resource_id: listing.id.to_string(),
+        region: Some(&org.region_code),
+        organization_id: Some(org.id),
+        counterparty_id: None,
+    }
 }
 
 /// The stored score when it is current for `today`; `None` when it has
@@ -282,7 +388,7 @@ pub fn recompute_all(
         if stored.as_ref().map(key) != Some(wanted) {
             mismatches.push(Mismatch { organization_id, stored: stored.as_ref().map(key), computed: wanted });
             if fix {
-                credit::save_score(conn, organization_id, &to_new_score(&fresh, today)?, now)?;
+                store(conn, organization_id, stored.as_ref(), &fresh, Cause::Recompute, today, now)?;
             }
         }
     }

@@ -13,6 +13,7 @@ use domain::blacklist::{
     check_removal_application, earliest_removal_application, listed_on_date, restore_after_fraudulent_removal,
     BlacklistError, RemovalDecision, RemovalStatus,
 };
+use domain::events::EventType;
 use domain::organization::{OrganizationKind, Role};
 use domain::region::RegionCode;
 use domain::rules::RuleBook;
@@ -30,7 +31,9 @@ use crate::access::Sight;
 use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::clock::today;
+use crate::credit::blacklist_subject;
 use crate::error::ApiError;
+use crate::events;
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -375,6 +378,18 @@ fn decide(
         }
         blacklist::set_removed(conn, listing.id, Some(decided_on))?;
         actor.record(conn, "blacklist.remove", "blacklist_listing", &listing.id.to_string(), Some(&org.region_code))?;
+        events::publish(
+            conn,
+            EventType::BlacklistRemoved,
+            blacklist_subject(&listing, &org),
+            serde_json::json!({
+                "credit_code": org.credit_code.as_str(),
+                "removal_application_id": application.id,
+                "listed_on": listing.listed_on,
+                "ends_on": listing.ends_on,
+                "removed_on": decided_on,
+            }),
+        )?;
     }
     blacklist::decide_application(
         conn,
@@ -481,6 +496,21 @@ fn revoke(
     let restored = restore_after_fraudulent_removal(listing.term());
     blacklist::set_removed(conn, listing.id, restored.removed_on)?;
     actor.record(conn, "blacklist.restore", "blacklist_listing", &listing.id.to_string(), Some(&org.region_code))?;
+    // Back on the list with the original term: listed again, as the feed tells it.
+    events::publish(
+        conn,
+        EventType::BlacklistListed,
+        blacklist_subject(&listing, &org),
+        serde_json::json!({
+            "credit_code": org.credit_code.as_str(),
+            "trigger_type": listing.trigger_type,
+            "credit_event_id": listing.credit_event_id,
+            "listed_on": listing.listed_on,
+            "ends_on": listing.ends_on,
+            "restored_after_removal_revoked_on": revoked_on,
+            "removal_application_id": application.id,
+        }),
+    )?;
     blacklist::decide_application(
         conn,
         application.id,

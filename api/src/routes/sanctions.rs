@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use domain::credit::CreditEventType;
+use domain::events::EventType;
 use domain::organization::{OrganizationStatus, Role};
 use domain::region::{jurisdiction_covers, RegionCode};
 use domain::sanctions::{check_ban, check_compliance, check_sanction, BanKind, RectificationStatus, SanctionKind};
@@ -24,6 +25,7 @@ use crate::clock::today;
 use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -33,7 +35,7 @@ use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
-use crate::routes::organizations::{region_info, visible_organization};
+use crate::routes::organizations::{publish_status_change, region_info, visible_organization};
 use crate::schemas::fields::{collect_validator, date_or_today, parse_date, past_date};
 use crate::schemas::person::PersonView;
 use crate::schemas::sanction::{
@@ -155,6 +157,27 @@ fn record_sanction(
         crate::clock::now(),
     )?;
     actor.record(conn, "sanction.create", "sanction", &sanction.id.to_string(), Some(&org.region_code))?;
+    // The decision's kind and dates; the reason and case reference stay out
+    // of the feed (they may name people).
+    events::publish(
+        conn,
+        EventType::SanctionIssued,
+        Subject {
+            resource_type: "sanction",
+            resource_id: sanction.id.to_string(),
+            region: Some(&org.region_code),
+            organization_id: Some(org.id),
+            counterparty_id: None,
+        },
+        serde_json::json!({
+            "credit_code": org.credit_code.as_str(),
+            "kind": decision.kind.as_str(),
+            "decided_on": decision.decided_on,
+            "deadline": decision.deadline,
+            "from": decision.from,
+            "to": decision.to,
+        }),
+    )?;
     let evidence = match &body.case_ref {
         Some(case_ref) => format!("{case_ref}: {}", body.reason),
         None => body.reason.clone(),
@@ -172,8 +195,9 @@ fn record_sanction(
     )?;
     if decision.kind == SanctionKind::QualificationRevocation {
         // Revocation ends the ladder: the registry says so from now on.
-        organizations::set_status(conn, org.id, OrganizationStatus::Revoked, crate::clock::now())?;
+        let revoked = organizations::set_status(conn, org.id, OrganizationStatus::Revoked, crate::clock::now())?;
         actor.record(conn, "organization.revoke", "organization", &org.id.to_string(), Some(&org.region_code))?;
+        publish_status_change(conn, &revoked, org.status)?;
     }
     let event = &recorded.event;
     Ok(Done::created(
@@ -523,6 +547,27 @@ fn record_ban(conn: &mut DbConnection, actor: &Actor, body: CreateBan) -> Result
     )?;
     let resource_region = organization.as_ref().map_or(&region, |o| &o.region_code);
     actor.record(conn, "ban.create", "ban", &ban.id.to_string(), Some(resource_region))?;
+    // An industry ban sanctions an organisation (八(二)); an occupational ban
+    // names a person and stays out of the feed, which carries no personal data.
+    if let Some(org) = &organization {
+        events::publish(
+            conn,
+            EventType::SanctionIssued,
+            Subject {
+                resource_type: "ban",
+                resource_id: ban.id.to_string(),
+                region: Some(&org.region_code),
+                organization_id: Some(org.id),
+                counterparty_id: None,
+            },
+            serde_json::json!({
+                "credit_code": org.credit_code.as_str(),
+                "kind": kind.as_str(),
+                "from": from,
+                "to": to,
+            }),
+        )?;
+    }
     // Only admins and regulators decide bans: they see the person whole.
     let person = person.as_ref().map(|p| PersonView::new(p, true));
     Ok(Done::created(BanView::new(&ban, person, today()), format!("/api/v1/bans/{}", ban.id)))
