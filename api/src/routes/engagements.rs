@@ -10,6 +10,7 @@ use domain::engagements::{
     charging_without_service, check_payment, check_reports, evaluation_event, may_move, notice_needed, notice_timing,
     requires_engineer, EngagementStatus, PaymentError, ReportType,
 };
+use domain::events::EventType;
 use domain::organization::{OrganizationKind, Role, ServiceType};
 use domain::region::{jurisdiction_covers, RegionCode};
 use domain::rules::RuleParameter;
@@ -28,6 +29,7 @@ use crate::auth::Caller;
 use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -70,6 +72,41 @@ pub fn register(cfg: &mut ServiceConfig) {
 fn organization(conn: &mut DbConnection, id: Uuid) -> Result<Organization, ApiError> {
     organizations::find(conn, id)?
         .ok_or_else(|| ApiError::internal(format!("engagement names unknown organisation {id}")))
+}
+
+/// The event subject of an engagement: the enterprise's regulators, the
+/// enterprise and the provider see its events.
+fn engagement_subject<'a>(engagement: &Engagement, enterprise: &'a Organization) -> Subject<'a> {
+    Subject {
+        resource_type: "engagement",
+        resource_id: engagement.id.to_string(),
+        region: Some(&enterprise.region_code),
+        organization_id: Some(engagement.enterprise_id),
+        counterparty_id: Some(engagement.provider_id),
+    }
+}
+
+/// Publishes `engagement_status_changed`: `previous` is `None` for a new
+/// engagement, `on` the date the change took effect.
+fn publish_status(
+    conn: &mut DbConnection,
+    engagement: &Engagement,
+    enterprise: &Organization,
+    previous: Option<EngagementStatus>,
+    on: Option<NaiveDate>,
+) -> Result<i64, ApiError> {
+    events::publish(
+        conn,
+        EventType::EngagementStatusChanged,
+        engagement_subject(engagement, enterprise),
+        serde_json::json!({
+            "previous_status": previous.map(|s| s.as_str()),
+            "status": engagement.status.as_str(),
+            "on": on,
+            "contract_fee_fen": engagement.contract_fee_fen,
+            "demand_id": engagement.demand_id,
+        }),
+    )
 }
 
 /// The regions a regulator's lists cover: `None` for the province (everything).
@@ -395,6 +432,28 @@ fn record_notice(
         &notice.id.to_string(),
         Some(&enterprise_unit),
     )?;
+    // In the enterprise's region, so that its city's regulators (to whom the
+    // notice goes) and the province see it; the provider as counterparty.
+    events::publish(
+        conn,
+        EventType::NoticeCreated,
+        Subject {
+            resource_type: "cross_region_notice",
+            resource_id: notice.id.to_string(),
+            region: Some(&enterprise.region_code),
+            organization_id: Some(enterprise.id),
+            counterparty_id: Some(provider.id),
+        },
+        serde_json::json!({
+            "engagement_id": engagement.id,
+            "regulator_region": notice.regulator_region.as_str(),
+            "provider_region": notice.provider_region.as_str(),
+            "notified_on": notice.notified_on,
+            "earliest_on_site": notice.earliest_on_site,
+            "late_dates": notice.late_dates,
+            "flagged": notice.flagged,
+        }),
+    )?;
     Ok(Some(notice))
 }
 
@@ -412,6 +471,7 @@ fn record_engagement(
         &engagement.id.to_string(),
         Some(&checked.enterprise.region_code),
     )?;
+    publish_status(conn, &engagement, &checked.enterprise, None, Some(engagement.signed_on))?;
     record_notice(conn, actor, &engagement, &checked.enterprise, &checked.provider)?;
     let view = engagement_view(conn, &engagement)?;
     Ok(Done::created(view, format!("/api/v1/engagements/{}", engagement.id)))
@@ -692,6 +752,17 @@ fn transition(
         .ok_or_else(|| invalid_transition(engagement.status, to))?;
     let enterprise = organization(conn, updated.enterprise_id)?;
     actor.record(conn, request.action(), "engagement", &id.to_string(), Some(&enterprise.region_code))?;
+    let on = match &change {
+        // Validated by `change` above; the start date is not stored, so read it again.
+        StatusChange::Start => match &request {
+            Request::Start(body) => body.started_on.parse::<NaiveDate>().ok(),
+            _ => None,
+        },
+        StatusChange::Deliver { delivered_on, .. } => Some(*delivered_on),
+        StatusChange::Accept { accepted_on } => Some(*accepted_on),
+        StatusChange::Dispute { disputed_on, .. } => Some(*disputed_on),
+    };
+    publish_status(conn, &updated, &enterprise, Some(engagement.status), on)?;
     Ok(Done::ok(engagement_view(conn, &updated)?))
 }
 
@@ -1104,6 +1175,21 @@ fn record_evaluation(
     })?;
     let enterprise = organization(conn, engagement.enterprise_id)?;
     actor.record(conn, "engagement.evaluate", "engagement", &id.to_string(), Some(&enterprise.region_code))?;
+    // The rating and its credit event; the comment is free text and stays out.
+    events::publish(
+        conn,
+        EventType::EvaluationRecorded,
+        engagement_subject(&engagement, &enterprise),
+        serde_json::json!({
+            "subject": "engagement",
+            "engagement_id": id,
+            "rating": evaluation.rating,
+            "evaluated_on": evaluation.evaluated_on,
+            "credit_event_id": evaluation.credit_event_id,
+            "credit_event_type": recorded.event.event_type.as_str(),
+            "points": recorded.event.points,
+        }),
+    )?;
     Ok(Done::created(
         EvaluationView {
             engagement_id: id,

@@ -7,6 +7,7 @@
 use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use domain::events::EventType;
 use domain::organization::Role;
 use domain::procurement::{band, composite, format_hundredths, EvaluationParty, ProcurementArea, ProcurementStatus};
 use domain::region::{jurisdiction_covers, RegionCode};
@@ -26,6 +27,7 @@ use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::eligibility::exclusion;
 use crate::error::ApiError;
+use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -445,7 +447,35 @@ fn conclude(
         &project.id.to_string(),
         Some(&project.region_code),
     )?;
+    events::publish(
+        conn,
+        EventType::EvaluationRecorded,
+        project_subject(&concluded, None),
+        serde_json::json!({
+            "subject": "procurement_result",
+            "project_id": concluded.id,
+            "composite_hundredths": hundredths,
+            "weights_version": concluded.weights_version,
+            "evaluated_on": last,
+            "credit_event_id": recorded.event.id,
+            "credit_event_type": recorded.event.event_type.as_str(),
+            "points": recorded.event.points,
+        }),
+    )?;
     Ok(concluded)
+}
+
+/// The event subject of a procurement project: the project's region, the
+/// provider evaluated and, for one party's evaluation, the organisation that
+/// evaluated (none for a regulator).
+fn project_subject(project: &Project, evaluator: Option<Uuid>) -> Subject<'_> {
+    Subject {
+        resource_type: "procurement_project",
+        resource_id: project.id.to_string(),
+        region: Some(&project.region_code),
+        organization_id: Some(project.provider_id),
+        counterparty_id: evaluator,
+    }
 }
 
 fn evaluate(
@@ -499,6 +529,19 @@ fn evaluate(
         "procurement_project",
         &id.to_string(),
         Some(&project.region_code),
+    )?;
+    // One party's score; the comment is free text and stays out.
+    events::publish(
+        conn,
+        EventType::EvaluationRecorded,
+        project_subject(&project, caller.organization_id),
+        serde_json::json!({
+            "subject": "procurement_evaluation",
+            "project_id": id,
+            "party": scored.party.as_str(),
+            "score": scored.score,
+            "evaluated_on": scored.evaluated_on,
+        }),
     )?;
     let evaluations = procurement::evaluations_of(conn, id)?;
     let project = if evaluations.len() == EvaluationParty::ALL.len() {
