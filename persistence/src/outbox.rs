@@ -136,25 +136,15 @@ pub enum EventSight {
     Nothing,
 }
 
-/// Up to `limit` events after `after`, in position order, of the given
-/// types (all when empty), that `sight` allows.
-pub fn after(
-    conn: &mut DbConnection,
-    after: i64,
-    types: &[EventType],
-    sight: &EventSight,
-    limit: i64,
-) -> StoreResult<Vec<Event>> {
-    if *sight == EventSight::Nothing {
-        return Ok(Vec::new());
-    }
-    let types: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
-    let rows: Vec<EventRow> = with_conn!(conn, c => {
-        let mut query = events::table.select(EventRow::as_select()).filter(events::position.gt(after)).into_boxed();
-        if !types.is_empty() {
-            query = query.filter(events::event_type.eq_any(&types));
+/// Narrows a boxed `events` query to `types` (all when empty) and to what
+/// `sight` allows; one body for both backends inside `with_conn!`.
+macro_rules! visible {
+    ($query:expr, $types:expr, $sight:expr) => {{
+        let mut query = $query;
+        if !$types.is_empty() {
+            query = query.filter(events::event_type.eq_any($types));
         }
-        match sight {
+        match $sight {
             EventSight::All | EventSight::Nothing => {}
             EventSight::Jurisdiction(code) => {
                 query = query.filter(
@@ -171,9 +161,45 @@ pub fn after(
             }
             EventSight::Public => query = query.filter(events::public.eq(true)),
         }
-        query.order(events::position).limit(limit).load(c)
+        query
+    }};
+}
+
+/// Up to `limit` events after `after`, in position order, of the given
+/// types (all when empty), that `sight` allows.
+pub fn after(
+    conn: &mut DbConnection,
+    after: i64,
+    types: &[EventType],
+    sight: &EventSight,
+    limit: i64,
+) -> StoreResult<Vec<Event>> {
+    if *sight == EventSight::Nothing {
+        return Ok(Vec::new());
+    }
+    let types: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+    let rows: Vec<EventRow> = with_conn!(conn, c => {
+        let query = events::table.select(EventRow::as_select()).filter(events::position.gt(after)).into_boxed();
+        visible!(query, &types, sight).order(events::position).limit(limit).load(c)
     })?;
     rows.into_iter().map(Event::try_from).collect()
+}
+
+/// The position of the newest event of the given types (all when empty)
+/// that `sight` allows, if any: for [`EventSight::All`] and no types, the
+/// head itself. Lets a reader tell it has caught up without learning how
+/// many events it may not see.
+pub fn newest(conn: &mut DbConnection, types: &[EventType], sight: &EventSight) -> StoreResult<Option<i64>> {
+    match sight {
+        EventSight::Nothing => return Ok(None),
+        EventSight::All if types.is_empty() => return head(conn).map(|h| (h > 0).then_some(h)),
+        _ => {}
+    }
+    let types: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+    Ok(with_conn!(conn, c => {
+        let query = events::table.select(events::position).into_boxed();
+        visible!(query, &types, sight).order(events::position.desc()).first::<i64>(c).optional()
+    })?)
 }
 
 /// One event by position, whoever may see it (the caller checks).
