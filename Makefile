@@ -75,10 +75,30 @@ deny:
 clean-data:
 	rm -rf data
 
-## Benchmarks, not tests: premium ingestion on PostgreSQL vs a plain COPY,
-## then a 10-minute soak of the release server (SOAK_SECONDS to change).
+## Benchmarks, not tests: release build, PostgreSQL (TEST_POSTGRES_URL),
+## bench/REPORT.md rewritten with one section per program (each figure with
+## its ceiling from the same run): premium ingestion vs COPY, public credit and
+## certificate reads vs /health/live with RSS, full credit recompute, event
+## feed and webhook deliveries, EXPLAIN of the hot reads at 1M organisations
+## and 10M postings, then a soak (SOAK_SECONDS, default 600). Sizes: the
+## BENCH_* variables documented at the top of tests/src/bin/bench_*.rs.
+BENCH_BIN := $(or $(CARGO_TARGET_DIR),target)/release
 bench:
-	TEST_DATABASE=postgres $(CARGO) run --release -p e2e --bin bench-ingest
-	$(CARGO) build --release -p api --bin henan-safety
-	TEST_DATABASE=postgres SOAK_SERVER=$(or $(CARGO_TARGET_DIR),target)/release/henan-safety $(CARGO) run --release -p e2e --bin soak
-	TEST_DATABASE=postgres BENCH_SERVER=$(or $(CARGO_TARGET_DIR),target)/release/henan-safety $(CARGO) run --release -p e2e --bin bench-credit
+	@set -eo pipefail; started=$$(date +%s); \
+	$(CARGO) build --release -p api --bin henan-safety; \
+	$(CARGO) build --release -p e2e --bins; \
+	mkdir -p bench; \
+	printf '# Benchmark report\n\nWritten by `make bench` at %s, commit %s, on %s cores (%s), PostgreSQL %s.\n\n' \
+		"$$(date -u +%FT%TZ)" "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$$(nproc)" \
+		"$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
+		"$$(psql "$(TEST_POSTGRES_URL)" -tAc 'show server_version' 2>/dev/null || echo '?')" > bench/REPORT.md; \
+	export TEST_DATABASE=postgres BENCH_SERVER=$(BENCH_BIN)/henan-safety SOAK_SERVER=$(BENCH_BIN)/henan-safety; \
+	$(BENCH_BIN)/bench-ingest; \
+	$(BENCH_BIN)/bench-credit; \
+	$(BENCH_BIN)/bench-recompute; \
+	$(BENCH_BIN)/bench-feed; \
+	$(BENCH_BIN)/bench-explain; \
+	$(BENCH_BIN)/soak | tee bench/soak.txt; \
+	printf '## Soak (soak)\n\n```\n%s\n```\n\n' "$$(cat bench/soak.txt)" >> bench/REPORT.md; rm -f bench/soak.txt; \
+	printf '`make bench` took %d s of wall time.\n' $$(( $$(date +%s) - started )) >> bench/REPORT.md; \
+	echo "bench/REPORT.md written"

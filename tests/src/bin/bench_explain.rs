@@ -228,13 +228,13 @@ fn load(url: &str, sizes: &Sizes) -> Loaded {
                 insurance_policies::created_at,
             ),
             |w: &mut dyn Write| -> std::io::Result<()> {
-                for p in 0..n_policies {
+                for (p, holder) in holders.iter().enumerate().take(n_policies) {
                     writeln!(
                         w,
                         "{}\t{}\tP{p:09}\t{}\t2025-01-01\t2025-12-31\t10\t40000000\t100000\t100000\t0\t2025-01-01 00:00:00",
                         policy_id(p),
                         org_id(p % INSURERS),
-                        org_id(holders[p]),
+                        org_id(*holder),
                     )?;
                 }
                 Ok(())

@@ -3,6 +3,10 @@
 //!
 //! BENCH_ROWS (default 1 000 000) rows per scenario, BENCH_CLIENTS (default 4)
 //! concurrent insurer back offices, batch sizes 1 000 and 5 000 (BENCH_BATCHES).
+//! Appends its section to bench/REPORT.md (target: HTTP ≥ 75 % of the faster COPY).
+
+#[path = "bench_support/mod.rs"]
+mod support;
 
 use std::time::Instant;
 
@@ -197,9 +201,10 @@ fn plain_copy(url: &str, rows: &[Vec<Row>], parallel: bool) -> f64 {
     }
 }
 
-fn report(name: &str, seconds: f64, rows: usize, best: f64) {
+fn report(name: &str, seconds: f64, rows: usize, best: f64) -> String {
     let rate = rows as f64 / seconds;
     println!("{name:<44} {seconds:>8.2} {rate:>10.0} {:>8.0}%", 100.0 * rate / best);
+    format!("| {name} | {seconds:.2} | {rate:.0} | {:.0} % |", 100.0 * rate / best)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -213,6 +218,8 @@ async fn main() {
         .unwrap_or_else(|| vec![1_000, 5_000]);
     println!("premium ingestion benchmark: {total} rows per scenario, {clients} concurrent clients, PostgreSQL");
     println!("{:<44} {:>8} {:>10} {:>9}", "scenario", "seconds", "rows/s", "vs best COPY");
+    let mut lines = Vec::new();
+    let mut verdicts = Vec::new();
     for batch in sizes {
         let app = TestApp::spawn_with(|s| s.db_pool_size = 8).await;
         let insurers = setup_insurers(&app, clients).await;
@@ -224,8 +231,22 @@ async fn main() {
         let single = plain_copy(&app.db.url, &rows, false);
         let parallel = plain_copy(&app.db.url, &rows, true);
         let best = (stored as f64 / single).max(stored as f64 / parallel);
-        report(&format!("HTTP, batches of {batch}, {clients} clients"), http, stored, best);
-        report("plain COPY, one stream", single, stored, best);
-        report(&format!("plain COPY, {clients} parallel streams"), parallel, stored, best);
+        lines.push(report(&format!("HTTP, batches of {batch}, {clients} clients"), http, stored, best));
+        lines.push(report("plain COPY, one stream", single, stored, best));
+        lines.push(report(&format!("plain COPY, {clients} parallel streams"), parallel, stored, best));
+        let ratio = stored as f64 / http / best;
+        verdicts.push(format!(
+            "batches of {batch}: HTTP at {:.0} % of the faster COPY: {} the target (≥ 75 %)",
+            ratio * 100.0,
+            support::verdict(ratio >= 0.75)
+        ));
     }
+    support::append_section(&format!(
+        "## Premium ingestion (bench-ingest)\n\n{total} postings per scenario from {clients} concurrent insurer \
+         clients (`POST /api/v1/insurance/premium-postings`, idempotency keys, full validation), every row \
+         counted afterwards; the ceiling is a plain `COPY` of the same rows into the same table in the same run \
+         (one stream, and one per client).\n\n| scenario | seconds | rows/s | vs faster COPY |\n|---|---:|---:|---:|\n{}\n\n{}",
+        lines.join("\n"),
+        verdicts.iter().map(|v| format!("- {v}")).collect::<Vec<_>>().join("\n")
+    ));
 }
