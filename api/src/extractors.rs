@@ -13,6 +13,26 @@ fn is_json(mime: mime::Mime) -> bool {
         && (mime.subtype() == mime::JSON || (mime.subtype() == "merge-patch" && mime.suffix() == Some(mime::JSON)))
 }
 
+/// `text/csv` in UTF-8: without a `charset`, or with `charset=utf-8`.
+fn is_csv(mime: &mime::Mime) -> bool {
+    mime.type_() == mime::TEXT
+        && mime.subtype() == "csv"
+        && mime.get_param(mime::CHARSET).is_none_or(|charset| charset == mime::UTF_8)
+}
+
+/// Whether the request's body is UTF-8 CSV.
+pub fn content_type_is_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| is_csv(&m))
+}
+
+/// The one write that also takes CSV: the premium batch
+/// (docs/decisions/0016).
+const CSV_ROUTES: [(&str, &str); 1] = [("POST", "/api/v1/insurance/premium-postings")];
+
 fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let api_error = match &error {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
@@ -178,7 +198,8 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
 }
 
 /// Bodies of writes must be `application/json` (or `application/merge-patch+json`
-/// for PATCH); actix-web alone would take any `*/json` or `*/*+json`.
+/// for PATCH); actix-web alone would take any `*/json` or `*/*+json`. The
+/// routes in [`CSV_ROUTES`] also take UTF-8 `text/csv`.
 pub async fn require_json(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
@@ -191,12 +212,13 @@ pub async fn require_json(
         .and_then(|known| known.methods_for(req.path()))
         .is_some_and(|methods| methods.iter().any(|m| m == req.method().as_str()));
     if writes && routed {
-        let accepted = req
+        let mime = req
             .headers()
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<mime::Mime>().ok())
-            .is_some_and(is_json);
+            .and_then(|v| v.parse::<mime::Mime>().ok());
+        let takes_csv = CSV_ROUTES.iter().any(|(method, path)| req.method().as_str() == *method && req.path() == *path);
+        let accepted = mime.is_some_and(|m| is_json(m.clone()) || (takes_csv && is_csv(&m)));
         if !accepted {
             let (request, _) = req.into_parts();
             let error = ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
@@ -217,6 +239,16 @@ mod tests {
         assert!(is_json("application/merge-patch+json".parse().expect("mime")));
         assert!(!is_json("text/plain".parse().expect("mime")));
         assert!(!is_json("application/x-www-form-urlencoded".parse().expect("mime")));
+    }
+
+    #[test]
+    fn csv_is_utf8_text_csv() {
+        assert!(is_csv(&"text/csv".parse().expect("mime")));
+        assert!(is_csv(&"text/csv; charset=utf-8".parse().expect("mime")));
+        assert!(is_csv(&"text/csv; charset=UTF-8; header=present".parse().expect("mime")));
+        assert!(!is_csv(&"text/csv; charset=gbk".parse().expect("mime")));
+        assert!(!is_csv(&"text/plain".parse().expect("mime")));
+        assert!(!is_csv(&"application/csv".parse().expect("mime")));
     }
 
     #[test]

@@ -4,20 +4,23 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{post, web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use domain::events::EventType;
 use domain::insurance::first_negative_running_net;
 use domain::money::Fen;
 use domain::time::{cst_date, truncate_to_micros};
 use domain::validation::{Collector, FieldError};
 use persistence::premiums::{self, NewBatch, NewPosting};
 use persistence::{organizations, policies, rules, DbConnection};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extractors::{typed_body, StrictJson};
+use crate::events::{self, Subject};
+use crate::extractors::{content_type_is_csv, typed_body, StrictJson};
 use crate::funds::{ledger, ledger_start};
 use crate::idempotency::{self, Done, Scope};
 use crate::middleware::request_id::RequestId;
@@ -26,7 +29,9 @@ use crate::problem::{
     UnsupportedMediaType,
 };
 use crate::routes::policies::acting_insurer;
-use crate::schemas::premium::{BatchReceipt, PremiumBatch, PremiumItem, YearLevy, MAX_BATCH_ITEMS, MAX_POSTING_FEN};
+use crate::schemas::premium::{
+    parse_csv, BatchReceipt, PremiumBatch, PremiumItem, YearLevy, MAX_BATCH_ITEMS, MAX_POSTING_FEN,
+};
 use crate::state::AppState;
 
 /// Tolerated clock skew for `received_at` in the future.
@@ -284,10 +289,84 @@ fn ingest(
         .collect();
     let region = organizations::find(conn, insurer_id)?.map(|o| o.region_code);
     actor.record(conn, "premium_batch.create", "premium_batch", &batch_id.to_string(), region.as_ref())?;
+    // Every batch is announced, also one whose items were all recorded
+    // before (`items` 0): the batch exists. A replay never gets here.
+    let total_fen = rows.iter().try_fold(0_i64, |sum, r| sum.checked_add(r.amount_fen));
+    events::publish(
+        conn,
+        EventType::PremiumsPosted,
+        Subject {
+            resource_type: "premium_batch",
+            resource_id: batch_id.to_string(),
+            region: region.as_ref(),
+            organization_id: Some(insurer_id),
+            counterparty_id: None,
+        },
+        serde_json::json!({
+            "batch_id": batch_id,
+            "items": rows.len(),
+            "total_fen": total_fen.ok_or_else(|| ApiError::internal("batch total overflows"))?,
+        }),
+    )?;
     Ok(Done::ok(BatchReceipt { batch_id, received: items.len(), stored: rows.len(), already_recorded, levy_accrued }))
 }
 
-/// Post a batch of premium receipts and refunds (insurers).
+/// A request body: JSON as it came (kept for the request hash) or CSV bytes.
+enum RawBatch {
+    Json(serde_json::Value),
+    Csv(web::Bytes),
+}
+
+/// The idempotency scope of a CSV body: its exact bytes (a BOM, another
+/// line ending or column order is another request). The prefix keeps it
+/// apart from every JSON body's hash under the same key and operation.
+fn csv_scope(insurer_id: Uuid, key: String, bytes: &[u8]) -> Scope {
+    let mut hasher = Sha256::new();
+    hasher.update(b"text/csv\0");
+    hasher.update(bytes);
+    Scope {
+        principal: insurer_id.to_string(),
+        key,
+        operation: OPERATION,
+        request_hash: hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+/// Names each item error of a CSV batch by the line its row starts on:
+/// `items[3].amount_fen` becomes `rows[5].amount_fen` (header on line 1).
+fn by_line(error: ApiError, lines: &[u64]) -> ApiError {
+    if error.field_errors().is_empty() {
+        return error;
+    }
+    let errors = error
+        .field_errors()
+        .iter()
+        .map(|e| {
+            let renamed = e.field.strip_prefix("items[").and_then(|rest| {
+                let (index, tail) = rest.split_once(']')?;
+                let line = lines.get(index.parse::<usize>().ok()?)?;
+                Some(format!("rows[{line}]{tail}"))
+            });
+            FieldError { field: renamed.unwrap_or_else(|| e.field.clone()), ..e.clone() }
+        })
+        .collect();
+    error.with_errors(errors)
+}
+
+fn batch_size(field: &str, items: usize) -> Result<(), ApiError> {
+    if items == 0 || items > MAX_BATCH_ITEMS {
+        return Err(ApiError::invalid_field(
+            field,
+            "too_many_items",
+            format!("a batch holds 1 to {MAX_BATCH_ITEMS} items"),
+        ));
+    }
+    Ok(())
+}
+
+const OPERATION: &str = "POST /api/v1/insurance/premium-postings";
+
+/// Post a batch of premium receipts and refunds (insurers), as JSON or CSV.
 ///
 /// Requires `Idempotency-Key`: the same key and body return the first
 /// response without storing anything twice; the same key with another body is
@@ -297,10 +376,24 @@ fn ingest(
 /// content is reported in `already_recorded`; with different content the
 /// batch is 409 `external_reference_conflict`. A refund that would take a
 /// policy's net premium below zero is 422 `negative_net_premium`.
+///
+/// `Content-Type: text/csv` (UTF-8, with or without a byte order mark; a
+/// `charset` other than UTF-8 is 415) posts the same batch as CSV: RFC 4180,
+/// a header row naming the columns `policy_number`, `received_at`,
+/// `amount_fen`, `external_ref` in any order, one item per row. It goes
+/// through the same checks, storage and idempotency: the same key with the
+/// same bytes replays, other bytes are 409. Errors name the row by the line
+/// it starts on (header = line 1, as a spreadsheet numbers rows):
+/// `rows[19].amount_fen`; header problems are on `header` (`missing_column`,
+/// `unknown_column`, `duplicate_column`). The receipt is the JSON batch's:
+/// `already_recorded` holds 0-based item positions.
 #[utoipa::path(
     tag = "insurance",
     params(("Idempotency-Key" = String, Header, description = "Required; 1–200 visible ASCII characters")),
-    request_body = PremiumBatch,
+    request_body(content(
+        (PremiumBatch = "application/json"),
+        (String = "text/csv", example = json!("policy_number,received_at,amount_fen,external_ref\r\nPICC-HN-2025-000123,2025-12-31T23:30:00+08:00,3240000,RCPT-20251231-0001\r\n")),
+    )),
     responses(
         (status = 201, description = "Stored (or replayed: header Idempotent-Replayed: true)", body = BatchReceipt),
         (status = 400, response = BadRequest),
@@ -320,24 +413,45 @@ pub async fn post_premiums(
     state: web::Data<AppState>,
     caller: Caller,
     request_id: RequestId,
-    body: web::Json<StrictJson>,
-) -> Result<HttpResponse, ApiError> {
+    payload: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
+    // The body is read first, as an extractor would: a malformed or
+    // oversized body is refused before the caller's role is looked at.
+    let raw = if content_type_is_csv(&req) {
+        let limit = state.settings.max_body_bytes;
+        let bytes = payload
+            .to_bytes_limited(limit)
+            .await
+            .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"))??;
+        RawBatch::Csv(bytes)
+    } else {
+        let mut payload = payload.into_inner();
+        RawBatch::Json(web::Json::<StrictJson>::from_request(&req, &mut payload).await?.into_inner().0)
+    };
     let insurer_id = acting_insurer(&caller)?;
     let key = idempotency::required_key(&req)?;
-    let body = body.into_inner().0;
-    let scope = Scope::new(insurer_id.to_string(), key, "POST /api/v1/insurance/premium-postings", &body);
-    let batch: PremiumBatch = typed_body(&body)?;
-    drop(body);
-    if batch.items.is_empty() || batch.items.len() > MAX_BATCH_ITEMS {
-        return Err(ApiError::invalid_field(
-            "items",
-            "too_many_items",
-            format!("a batch holds 1 to {MAX_BATCH_ITEMS} items"),
-        ));
-    }
+    let (scope, batch, lines) = match raw {
+        RawBatch::Json(body) => {
+            let scope = Scope::new(insurer_id.to_string(), key, OPERATION, &body);
+            let batch: PremiumBatch = typed_body(&body)?;
+            batch_size("items", batch.items.len())?;
+            (scope, batch, None)
+        }
+        RawBatch::Csv(bytes) => {
+            let scope = csv_scope(insurer_id, key, &bytes);
+            let parsed = parse_csv(&bytes).map_err(ApiError::validation)?;
+            drop(bytes);
+            batch_size("rows", parsed.batch.items.len())?;
+            (scope, parsed.batch, Some(parsed.lines))
+        }
+    };
     let actor = Actor::new(&caller, &request_id);
-    idempotency::run_once(&state.pool, Some(scope), StatusCode::CREATED, move |conn| {
+    let result = idempotency::run_once(&state.pool, Some(scope), StatusCode::CREATED, move |conn| {
         ingest(conn, &actor, insurer_id, batch.items)
     })
-    .await
+    .await;
+    match (result, lines) {
+        (Err(error), Some(lines)) => Err(by_line(error, &lines).into()),
+        (result, _) => Ok(result?),
+    }
 }
