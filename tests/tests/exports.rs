@@ -239,8 +239,8 @@ async fn the_format_comes_from_the_parameter_then_from_accept() {
     assert_eq!(
         problem["errors"],
         json!([
-            {"field": "kind", "code": "not_applicable", "message": problem["errors"][0]["message"]},
-            {"field": "year", "code": "not_applicable", "message": problem["errors"][1]["message"]},
+            {"field": "kind", "code": "unsupported_filter", "message": problem["errors"][0]["message"]},
+            {"field": "year", "code": "unsupported_filter", "message": problem["errors"][1]["message"]},
         ])
     );
     let (status, problem) = status_json(export(&app, token, "organizations?format=xml", None).await).await;

@@ -414,7 +414,7 @@ fn check_filters(resource: ExportResource, query: &ExportQuery, v: &mut Collecto
         ExportResource::Certificates | ExportResource::CreditScores => &[],
     };
     for (name, _) in given.iter().filter(|(name, present)| *present && !takes.contains(name)) {
-        v.push(name, "not_applicable", format!("the {} export takes no `{name}` filter", resource.as_str()));
+        v.push(name, "unsupported_filter", format!("the {} export takes no `{name}` filter", resource.as_str()));
     }
 }
 

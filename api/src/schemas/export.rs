@@ -145,7 +145,7 @@ impl ExportFormat {
 }
 
 /// Format and filters of an export. A filter the resource does not take is
-/// a 422 (`not_applicable`), never silently ignored.
+/// a 422 (`unsupported_filter`), never silently ignored.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
