@@ -34,6 +34,8 @@ pub enum StartupError {
     Metrics(String),
     #[error("credit sweeper thread: {0}")]
     Sweeper(std::io::Error),
+    #[error("webhook delivery client: {0}")]
+    Webhooks(String),
 }
 
 /// Opens the pool and, when asked, migrates and seeds the database.
@@ -58,10 +60,11 @@ pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
     Ok(pool)
 }
 
-/// A bound, not yet running server.
+/// A bound, not yet running server, and its webhook worker if it runs one.
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<crate::webhook_delivery::Worker>,
 }
 
 impl Application {
@@ -105,6 +108,14 @@ impl Application {
             )?,
             None => pool.clone(),
         };
+        let worker = if settings.webhook_worker {
+            let tuning = crate::webhook_delivery::Tuning::from_settings(&settings);
+            let worker = crate::webhook_delivery::Worker::new(pool.clone(), tuning)
+                .map_err(|e| StartupError::Webhooks(e.to_string()))?;
+            Some(worker)
+        } else {
+            None
+        };
         let state = AppState { pool, read_pool, keys: Arc::new(keys), settings: Arc::new(settings), public_credit };
         // Generated once; the same function backs `openapi.yaml` and its test.
         let document = crate::openapi::document();
@@ -138,14 +149,21 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        Ok(Application { port, server: server.run() })
+        Ok(Application { port, server: server.run(), worker })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server stops. The webhook worker runs as a task of
+    /// the runtime that awaits this, and is stopped with the server: it
+    /// never outlives it (nor, in tests, the test's runtime and database).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some(worker) = self.worker else { return self.server.await };
+        let task = tokio::spawn(worker.run());
+        let stopped = self.server.await;
+        task.abort();
+        stopped
     }
 }

@@ -293,3 +293,22 @@ impl TestApp {
         .await
     }
 }
+
+impl TestApp {
+    /// A second server on this app's database and signing keys, as a second
+    /// instance behind a load balancer would be (migrations ran once, with the
+    /// first), with settings adjusted by `tune`. Returns its address. It runs
+    /// as a task of the test's runtime and stops with it.
+    pub async fn spawn_twin(&self, tune: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = self.settings.clone();
+        settings.migrate_on_start = false;
+        tune(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("addr"));
+        let pool = api::startup::prepare_database(&settings).expect("database ready");
+        let keys = KeySet::load_or_generate(&settings.keys_dir, chrono::Utc::now()).expect("keys");
+        let app = api::Application::with_listener(settings, pool, keys, listener).expect("server");
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+}
