@@ -184,6 +184,22 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "already_applied" => ("该合同已申请补助", "This engagement already has an application"),
         "already_decided" => ("该申请已作出决定", "The application is already decided"),
         "nothing_to_subsidise" => ("按比例计算的补助金额为零", "The share of the fee comes to nothing"),
+        "invalid_event_type" => ("事件类型不在允许范围内", "Unknown event type"),
+        "not_supervising_unit" => {
+            ("该区划不是设区市或省直管县，请按其上级统计单位查询", "Not a supervising unit; ask for its supervising unit")
+        }
+        "invalid_year" => ("年份不在允许范围内", "Year out of range"),
+        "unsupported_filter" => ("该导出资源不支持此筛选条件", "This export does not take this filter"),
+        "csv_only" => ("该选项仅适用于 CSV 格式", "This option applies to CSV only"),
+        "invalid_encoding" => ("内容须为 UTF-8 编码", "The content must be UTF-8"),
+        "missing_column" => ("CSV 缺少必需的列", "A required CSV column is missing"),
+        "unknown_column" => ("CSV 含有未知的列", "The CSV has an unknown column"),
+        "duplicate_column" => ("CSV 列名重复", "A CSV column appears twice"),
+        "wrong_field_count" => ("该行的字段数与表头不一致", "The row's field count differs from the header"),
+        "invalid_csv" => ("CSV 格式无法解析", "The CSV cannot be parsed"),
+        "webhook_url_not_allowed" => ("Webhook 地址不被允许", "The webhook URL is not allowed"),
+        "not_dead_letter" => ("该投递不是死信，不能重新投递", "The delivery is not a dead letter"),
+        "duplicate" => ("重复的值", "Duplicate value"),
         _ => return None,
     };
     Some(match lang {
