@@ -124,6 +124,9 @@ pub fn literal_address(url: &Url) -> Option<IpAddr> {
     host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).parse().ok()
 }
 
+/// How long a subscription's creation waits for the host to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Checks a subscription's URL when it is created: the URL rules, then
 /// (unless `allow_private`) every address the host resolves to now.
 pub async fn check_url(text: &str, allow_private: bool) -> Result<Url, Refusal> {
@@ -136,8 +139,10 @@ pub async fn check_url(text: &str, allow_private: bool) -> Result<Url, Refusal> 
     }
     let host = url.host_str().ok_or(Refusal::NoHost)?.to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
+    // A resolver that never answers must not hold the request: bounded.
+    let lookup = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)));
     let addrs: Vec<SocketAddr> =
-        tokio::net::lookup_host((host.as_str(), port)).await.map_err(|_| Refusal::Unresolvable)?.collect();
+        lookup.await.map_err(|_| Refusal::Unresolvable)?.map_err(|_| Refusal::Unresolvable)?.collect();
     if addrs.is_empty() {
         return Err(Refusal::Unresolvable);
     }
