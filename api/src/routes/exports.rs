@@ -254,12 +254,15 @@ struct Encoder {
     out: Vec<u8>,
     /// The CSV writer of the page being encoded.
     csv: Option<csv::Writer<Vec<u8>>>,
+    /// `bom=true` asks for a file Excel opens: text cells that Excel would
+    /// run as a formula are defused (OWASP "CSV injection").
+    for_excel: bool,
 }
 
 impl Encoder {
     /// An encoder whose first bytes are the BOM (if asked) and the CSV header.
     fn new(format: ExportFormat, columns: &'static [&'static str], bom: bool) -> Result<Encoder, ApiError> {
-        let mut encoder = Encoder { format, columns, out: Vec::new(), csv: None };
+        let mut encoder = Encoder { format, columns, out: Vec::new(), csv: None, for_excel: bom };
         if format == ExportFormat::Csv {
             if bom {
                 encoder.out.extend_from_slice(BOM);
@@ -282,7 +285,12 @@ impl Encoder {
             }
             ExportFormat::Csv => {
                 let value = serde_json::to_value(row).map_err(ApiError::internal)?;
-                let record: Vec<String> = self.columns.iter().map(|column| cell(&value, column)).collect();
+                let for_excel = self.for_excel;
+                let record: Vec<String> = self
+                    .columns
+                    .iter()
+                    .map(|column| if for_excel { excel_safe(&value, column) } else { cell(&value, column) })
+                    .collect();
                 self.csv_writer().write_record(&record).map_err(ApiError::internal)?;
             }
         }
@@ -314,6 +322,21 @@ fn cell(row: &serde_json::Value, column: &str) -> String {
         }
     }
     row.pointer(&pointer).map(scalar).unwrap_or_default()
+}
+
+/// The cell for Excel: a text value starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be evaluated as a formula when the file is
+/// opened, so it gets a leading `'` (shown by Excel as text, not data).
+/// Numbers stay as they are: `-40000` is a number, not a formula.
+fn excel_safe(row: &serde_json::Value, column: &str) -> String {
+    let text = cell(row, column);
+    let pointer = format!("/{}", column.replace('.', "/"));
+    let is_text = matches!(row.pointer(&pointer), Some(serde_json::Value::String(_)));
+    if is_text && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 /// `?format=` if given, else the best of `application/x-ndjson` and
@@ -652,6 +675,17 @@ mod tests {
         let bytes = encoder.take().expect("bytes");
         assert_eq!(&bytes[..], b"\xEF\xBB\xBFa,b\r\n\"say \"\"hi\"\", twice\",1\r\n");
         assert!(encoder.take().expect("empty").is_empty());
+    }
+
+    #[test]
+    fn excel_files_defuse_formulas_in_text_but_not_numbers() {
+        let mut encoder = Encoder::new(ExportFormat::Csv, &["a", "n", "b"], true).expect("encoder");
+        encoder.row(&json!({"a": "=HYPERLINK(\"x\")", "n": -5, "b": "@SUM"})).expect("row");
+        let bytes = encoder.take().expect("bytes");
+        assert_eq!(&bytes[..], b"\xEF\xBB\xBFa,n,b\r\n\"'=HYPERLINK(\"\"x\"\")\",-5,'@SUM\r\n");
+        let mut plain = Encoder::new(ExportFormat::Csv, &["a"], false).expect("encoder");
+        plain.row(&json!({"a": "=1+1"})).expect("row");
+        assert_eq!(&plain.take().expect("bytes")[..], b"a\r\n=1+1\r\n");
     }
 
     #[test]

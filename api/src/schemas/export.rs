@@ -153,8 +153,9 @@ pub struct ExportQuery {
     /// `ndjson` or `csv`; wins over `Accept`. Without either, NDJSON.
     #[param(value_type = Option<ExportFormat>, inline)]
     pub format: Option<ExportFormat>,
-    /// CSV only: start with the UTF-8 byte order mark so that Excel reads
-    /// the file as UTF-8.
+    /// CSV only: a file for Excel — start with the UTF-8 byte order mark so
+    /// that Excel reads it as UTF-8, and prefix `'` to text cells starting
+    /// with `=`, `+`, `-` or `@` so that Excel does not run them as formulas.
     pub bom: Option<bool>,
     /// `organizations`, `blacklist`: only organisations of this kind.
     #[param(value_type = Option<crate::schemas::vocabulary::OrganizationKindSchema>)]
