@@ -58,7 +58,15 @@
 //! * subsidy programme S of the 410100 regulator (410100, engagements signed
 //!   2026-01-01 to 2026-10-31, at most 100 employees);
 //! * regulators of 410100, 410300 and the province (410000), an admin and a
-//!   portal client.
+//!   portal client;
+//! * webhook subscription W of insurer A's API client (to a closed port on
+//!   127.0.0.1, which the test settings allow, for `policy_created`); the
+//!   server's delivery worker is off, so nothing is sent to it. A dead letter
+//!   is made for a redelivery cell by the platform's own delivery worker
+//!   ([`api::webhook_delivery::Worker`], driven one poll at a time by the
+//!   test with at most one attempt): a fresh subscription of insurer A's
+//!   client, started just before policy A's `policy_created` event, whose one
+//!   attempt at the closed port fails.
 //!
 //! The `_a` callers own the fixtures a row's `object` names (the organisation
 //! itself; for a policy its insurer and the insured enterprise; for P, C and
@@ -95,6 +103,7 @@
 
 use std::collections::BTreeSet;
 
+use api::webhook_delivery::{Tuning, Worker};
 use e2e::insurance::{batch, get_json, id_of, item, policy, post, status_json, store_premiums, write_policy};
 use e2e::market::{engagement_body, DEMANDS, ENGAGEMENTS};
 use e2e::{credit_code, Client, TestApp};
@@ -104,9 +113,10 @@ use serde_json::{json, Value};
 use self::Object::{
     AgencyA, ApprovedApplication, BanI, CertificateC, ComplaintK, DemandM, DrawD, EngagementX, EngineerE, EnterpriseA,
     EvaluatedProject, FreshAcceptedEngagement, FreshApplication, FreshBid, FreshCertificate, FreshComplaint,
-    FreshDeliveredEngagement, FreshDemand, FreshDraw, FreshFlaggedEngagement, FreshListing, FreshProject,
-    FreshRectificationOrder, FreshReportYear, FreshSignedEngagement, FreshStartedEngagement, FreshSubsidyApplication,
-    InsurerA, Nothing, PersonP, PolicyA, ProgrammeS, ProjectQ, SanctionS,
+    FreshDeadLetter, FreshDeliveredEngagement, FreshDemand, FreshDraw, FreshFlaggedEngagement, FreshListing,
+    FreshProject, FreshRectificationOrder, FreshReportYear, FreshSignedEngagement, FreshStartedEngagement,
+    FreshSubsidyApplication, FreshWebhook, InsurerA, Nothing, PersonP, PolicyA, PolicyACsv, ProgrammeS, ProjectQ,
+    Resource, SanctionS, WebhookW,
 };
 
 /// The callers, in the column order of every row.
@@ -214,18 +224,35 @@ enum Object {
     /// Programme S (`{id}`) and enterprise A's pending application
     /// (`{application_id}`) for a fresh engagement signed 2026-03-01.
     FreshSubsidyApplication,
+    /// Policy A's number in a `text/csv` body (the JSON rows name it in JSON).
+    PolicyACsv,
+    /// `{resource}` of an export; for `fund_year`, the query names insurer A
+    /// (`{insurer_a}`).
+    Resource(&'static str),
+    /// Webhook subscription W of insurer A's API client: `{id}`.
+    WebhookW,
+    /// A webhook subscription of insurer A's API client made just before the
+    /// cell's request: `{id}`. For deletions.
+    FreshWebhook,
+    /// A fresh subscription of insurer A's API client (`{id}`) and its dead
+    /// letter (`{delivery_id}`): policy A's `policy_created` event, failed
+    /// once at a closed port by the delivery worker with one attempt allowed.
+    FreshDeadLetter,
 }
 
 /// What a cell's own object is: `{id}`, and where the row needs them, the
 /// second path parameter or body reference and the year.
 struct Made {
     id: String,
-    /// `{application_id}`, or the award's `bid_id`.
+    /// `{application_id}`, `{delivery_id}`, or the award's `bid_id`.
     second: Option<String>,
     year: Option<i32>,
 }
 
-/// One operation and what every caller must get.
+/// One operation and what every caller must get. An operation may have
+/// several rows that differ in their query (the indicators of the caller's
+/// own unit and of 410100), their object (one per export resource) or their
+/// body (premium postings as JSON and as CSV).
 struct Row {
     method: &'static str,
     /// The path template exactly as the contract spells it.
@@ -468,6 +495,53 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 404), ("insurer_b", 404), ("agency_a", 404),
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/events", query: "", object: Nothing,
+        why: "the event feed: every authenticated caller, each filtered to what it may see (admins and the province \
+              everything, city regulators their regions, organisations the events naming them, portals the public types)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/exports/{resource}", query: "", object: Resource("organizations"),
+        why: "as GET /organizations: every column has a list scope (admins and portals everything, portals masked; \
+              regulators their jurisdiction; an organisation itself), so 200 for all; a caller without one (a \
+              regulator without jurisdiction, an organisation's client without organisation) would be 403, no column is",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/exports/{resource}", query: "", object: Resource("certificates"),
+        why: "admins and the province all, a city regulator those issued in its jurisdiction (410300: none, still \
+              200), an organisation its current employees' whole and those it recorded as training institution masked \
+              (agency B: the welding certificate it issued P above); portals 403: they check one by number and name",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/exports/{resource}", query: "", object: Resource("credit_scores"),
+        why: "every stored score, public: every authenticated caller",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/exports/{resource}", query: "", object: Resource("blacklist"),
+        why: "the public blacklist today: every authenticated caller",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "GET", path: "/api/v1/exports/{resource}", query: "insurer_id={insurer_a}&year=2025", object: Resource("fund_year"),
+        why: "insurer A's 2025 ledger, as GET prevention-funds/{insurer_id}/{year}: insurer A itself, admins and \
+              regulators covering 410100 (full sight); 404 for the rest, portals included (masked sight is not enough)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 404),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/indicators", query: "", object: Nothing,
+        why: "admins (the province by default) and regulators (their own unit by default); every other role 403",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/indicators", query: "region=410100", object: Nothing,
+        why: "郑州's figures: admins, its regulator and the province's; 410300 outside_jurisdiction 403; every other role \
+              403 before the region is looked at",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 403),
+                 ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
     Row { method: "GET", path: "/api/v1/insurance/policies", query: "", object: Nothing,
         why: "admins all, regulators their jurisdiction, insurers what they wrote, enterprises their own; agencies and portals never",
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -485,6 +559,12 @@ const TABLE: &[Row] = &[
                  ("agency_b", 404), ("enterprise_a", 200), ("enterprise_b", 404), ("portal", 404)] },
     Row { method: "POST", path: "/api/v1/insurance/premium-postings", query: "", object: PolicyA,
         why: "insurers only; another insurer's policy number is unknown_policy, as a missing one",
+        expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
+                 ("regulator_410000", 403), ("insurer_a", 201), ("insurer_b", 422), ("agency_a", 403),
+                 ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "POST", path: "/api/v1/insurance/premium-postings", query: "", object: PolicyACsv,
+        why: "the same batch as text/csv, read before the role is looked at, then the JSON batch's checks: insurers only; \
+              another insurer's policy number is unknown_policy, as a missing one",
         expect: [("anonymous", 401), ("admin", 403), ("regulator_410100", 403), ("regulator_410300", 403),
                  ("regulator_410000", 403), ("insurer_a", 201), ("insurer_b", 422), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
@@ -866,6 +946,44 @@ const TABLE: &[Row] = &[
         expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
                  ("regulator_410000", 200), ("insurer_a", 403), ("insurer_b", 403), ("agency_a", 403),
                  ("agency_b", 403), ("enterprise_a", 403), ("enterprise_b", 403), ("portal", 403)] },
+    Row { method: "GET", path: "/api/v1/webhooks", query: "", object: Nothing,
+        why: "every authenticated caller: its own client's subscriptions (an admin every client's)",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
+                 ("regulator_410000", 200), ("insurer_a", 200), ("insurer_b", 200), ("agency_a", 200),
+                 ("agency_b", 200), ("enterprise_a", 200), ("enterprise_b", 200), ("portal", 200)] },
+    Row { method: "POST", path: "/api/v1/webhooks", query: "", object: Nothing,
+        why: "every authenticated caller may subscribe (delivery follows the owner's sight, so it grants nothing the \
+              feed would not); to a closed port on 127.0.0.1, which the test settings allow",
+        expect: [("anonymous", 401), ("admin", 201), ("regulator_410100", 201), ("regulator_410300", 201),
+                 ("regulator_410000", 201), ("insurer_a", 201), ("insurer_b", 201), ("agency_a", 201),
+                 ("agency_b", 201), ("enterprise_a", 201), ("enterprise_b", 201), ("portal", 201)] },
+    Row { method: "DELETE", path: "/api/v1/webhooks/{id}", query: "", object: FreshWebhook,
+        why: "insurer A's client, the owner, and admins; anyone else 404, as if it did not exist; a subscription of the \
+              cell's own, since a deleted one is 404",
+        expect: [("anonymous", 401), ("admin", 204), ("regulator_410100", 404), ("regulator_410300", 404),
+                 ("regulator_410000", 404), ("insurer_a", 204), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/webhooks/{id}", query: "", object: WebhookW,
+        why: "subscription W: its owner (insurer A's client) and admins; anyone else 404, insurer B included",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 404), ("regulator_410300", 404),
+                 ("regulator_410000", 404), ("insurer_a", 200), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "PATCH", path: "/api/v1/webhooks/{id}", query: "", object: WebhookW,
+        why: "pausing W under If-Match from the admin's GET: its owner and admins; anyone else 404",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 404), ("regulator_410300", 404),
+                 ("regulator_410000", 404), ("insurer_a", 200), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "GET", path: "/api/v1/webhooks/{id}/deliveries", query: "", object: WebhookW,
+        why: "W's delivery log: its owner and admins; anyone else 404",
+        expect: [("anonymous", 401), ("admin", 200), ("regulator_410100", 404), ("regulator_410300", 404),
+                 ("regulator_410000", 404), ("insurer_a", 200), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
+    Row { method: "POST", path: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redelivery", query: "", object: FreshDeadLetter,
+        why: "queues a dead letter made for the cell (one failed attempt by the delivery worker): the subscription's \
+              owner and admins 202; anyone else 404 before the delivery is looked at",
+        expect: [("anonymous", 401), ("admin", 202), ("regulator_410100", 404), ("regulator_410300", 404),
+                 ("regulator_410000", 404), ("insurer_a", 202), ("insurer_b", 404), ("agency_a", 404),
+                 ("agency_b", 404), ("enterprise_a", 404), ("enterprise_b", 404), ("portal", 404)] },
     Row { method: "GET", path: "/health/live", query: "", object: Nothing,
         why: "probe, no security",
         expect: [("anonymous", 200), ("admin", 200), ("regulator_410100", 200), ("regulator_410300", 200),
@@ -895,16 +1013,42 @@ fn documented_operations() -> BTreeSet<(String, String)> {
     operations
 }
 
+/// The values the contract allows for the path parameter `name` of
+/// `METHOD path` (its schema's `enum`), if it lists any.
+fn documented_enum(method: &str, path: &str, name: &str) -> Vec<String> {
+    let document = serde_json::to_value(api::openapi::document()).expect("document as JSON");
+    let parameters = &document["paths"][path][method.to_lowercase()]["parameters"];
+    let parameter = parameters.as_array().and_then(|ps| ps.iter().find(|p| p["name"] == name && p["in"] == "path"));
+    parameter
+        .and_then(|p| p["schema"]["enum"].as_array())
+        .map(|values| values.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// What is wrong with the table itself: operations without a row, rows
-/// without an operation, duplicates, and cells out of column order.
+/// without an operation, duplicate rows (one operation may have several
+/// rows that differ in their query or object, for example one per export
+/// resource), export resources of the contract without a row, and cells out
+/// of column order.
 fn table_problems() -> Vec<String> {
     let documented = documented_operations();
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut variants = BTreeSet::new();
+    let mut resources = BTreeSet::new();
     for row in TABLE {
         let key = (row.method.to_owned(), row.path.to_owned());
-        if !seen.insert(key.clone()) {
-            problems.push(format!("{} {}: more than one row", row.method, row.path));
+        seen.insert(key.clone());
+        if !variants.insert((row.method, row.path, row.query, format!("{:?}", row.object))) {
+            problems.push(format!(
+                "{} {}: more than one row with query {:?} and object {:?}",
+                row.method, row.path, row.query, row.object
+            ));
+        }
+        if let Resource(resource) = row.object {
+            resources.insert((row.method, row.path, resource));
+        } else if row.path.contains("{resource}") {
+            problems.push(format!("{} {}: a row whose object is no Resource", row.method, row.path));
         }
         if !documented.contains(&key) {
             problems.push(format!("{} {}: row for an operation the contract no longer has", row.method, row.path));
@@ -918,11 +1062,22 @@ fn table_problems() -> Vec<String> {
     for (method, path) in documented.difference(&seen) {
         problems.push(format!("{method} {path}: documented operation without a row in the table"));
     }
+    for (method, path) in documented.iter().filter(|(_, path)| path.contains("{resource}")) {
+        let values = documented_enum(method, path, "resource");
+        if values.is_empty() {
+            problems.push(format!("{method} {path}: the contract lists no values for {{resource}}"));
+        }
+        for value in values {
+            if !resources.iter().any(|&(m, p, r)| m == method && p == path && r == value) {
+                problems.push(format!("{method} {path}: resource {value:?} without a row in the table"));
+            }
+        }
+    }
     problems
 }
 
 #[test]
-fn the_table_has_exactly_one_row_per_documented_operation() {
+fn the_table_has_a_row_for_every_documented_operation_and_no_duplicate() {
     let problems = table_problems();
     assert!(problems.is_empty(), "the authorisation table is out of step with the contract:\n{}", problems.join("\n"));
 }
@@ -1000,6 +1155,9 @@ const COMPLAINANT_PHONE: &str = "13900000077";
 const PUBLISHED_YEAR: i32 = 2024;
 /// The year of the holiday rows: one no other test and no seed uses.
 const HOLIDAY_YEAR: i32 = 2030;
+/// The secret of every fixture subscription (32 visible ASCII characters, the least allowed).
+const WEBHOOK_SECRET: &str = "matrix-webhook-secret-0123456789";
+const WEBHOOKS: &str = "/api/v1/webhooks";
 
 /// Person P and what names P.
 struct PersonFixtures {
@@ -1031,6 +1189,15 @@ struct World {
     project_q: String,
     evaluated_project: String,
     programme_s: String,
+    /// A URL on 127.0.0.1 where nothing listens: every delivery to it fails at once.
+    closed_url: String,
+    /// Subscription W of insurer A's client.
+    webhook_w: String,
+    /// The position of policy A's `policy_created` event.
+    policy_a_event: i64,
+    /// The platform's delivery worker on this app's database, one attempt per
+    /// event: driven by [`World::dead_letter`], never running on its own.
+    worker: Worker,
     /// By column of [`ROLES`]; `None` for `anonymous`.
     callers: Vec<Option<Client>>,
 }
@@ -1204,6 +1371,29 @@ impl World {
             .and_then(|programme| string_at(&programme, "/id"))
             .expect("programme S fixture");
 
+        // Webhooks: subscription W of insurer A's client, policy A's event
+        // (its client's first `policy_created`) and a worker for dead letters.
+        let closed_url = closed_url();
+        let webhook_w = fixture_post(
+            app,
+            Some(&token("insurer_a")),
+            WEBHOOKS,
+            &webhook_body(&closed_url, None),
+            StatusCode::CREATED,
+        )
+        .await
+        .and_then(|subscription| string_at(&subscription, "/id"))
+        .expect("webhook W fixture");
+        let (status, feed) = get_json(app, &token("insurer_a"), "/api/v1/events?types=policy_created&limit=1").await;
+        assert_eq!(status, StatusCode::OK, "insurer A's policy_created events: {feed}");
+        let policy_a_event = feed["items"][0]["position"].as_i64().expect("policy A's policy_created event");
+        assert_eq!(
+            feed["items"][0]["resource"]["id"],
+            json!(policy_a),
+            "the first policy_created is policy A's: {feed}"
+        );
+        let worker = dead_letter_worker(app);
+
         World {
             enterprise_a,
             enterprise_b,
@@ -1224,6 +1414,10 @@ impl World {
             project_q,
             evaluated_project,
             programme_s,
+            closed_url,
+            webhook_w,
+            policy_a_event,
+            worker,
             callers,
         }
     }
@@ -1315,11 +1509,15 @@ impl World {
             | FreshFlaggedEngagement
             | FreshReportYear
             | FreshProject
-            | FreshSubsidyApplication => None,
+            | FreshSubsidyApplication
+            | FreshWebhook
+            | FreshDeadLetter
+            | Resource(_) => None,
             EnterpriseA => Some(&self.enterprise_a.id),
             InsurerA => Some(&self.insurer_a.id),
             AgencyA => Some(&self.agency_a.id),
-            PolicyA => Some(&self.policy_a),
+            PolicyA | PolicyACsv => Some(&self.policy_a),
+            WebhookW => Some(&self.webhook_w),
             PersonP => Some(&self.p.id),
             CertificateC => Some(&self.p.certificate_c),
             EngineerE => Some(&self.p.engineer_e),
@@ -1337,19 +1535,24 @@ impl World {
 
     /// The concrete path of a row: the row's object (or `fresh`, the cell's
     /// own fixture) for `{id}` and `{insurer_id}`, the cell's own second
-    /// object for `{application_id}`, the object's credit code for
+    /// object for `{application_id}` and `{delivery_id}`, the export's
+    /// resource for `{resource}`, the object's credit code for
     /// `{credit_code}`, K's tracking code for `{tracking_code}`, for `{year}`
     /// the cell's own year, else [`HOLIDAY_YEAR`] for the holidays,
     /// [`PUBLISHED_YEAR`] for a public annual report and 2025 for the rest,
-    /// the first target (0) for `{position}`; in the query, C's number and
-    /// P's name for `{number}` and `{holder}`.
+    /// the first target (0) for `{position}`; in the query, insurer A's id
+    /// for `{insurer_a}`, and C's number and P's name for `{number}` and
+    /// `{holder}`.
     fn path(&self, row: &Row, fresh: Option<&Made>) -> Result<String, String> {
         let mut path = row.path.to_owned();
         if let Some(id) = fresh.map(|made| made.id.as_str()).or(self.object_id(row.object)) {
             path = path.replace("{id}", id).replace("{insurer_id}", id);
         }
         if let Some(second) = fresh.and_then(|made| made.second.as_deref()) {
-            path = path.replace("{application_id}", second);
+            path = path.replace("{application_id}", second).replace("{delivery_id}", second);
+        }
+        if let Resource(resource) = row.object {
+            path = path.replace("{resource}", resource);
         }
         let year = match fresh.and_then(|made| made.year) {
             Some(year) => year,
@@ -1364,7 +1567,7 @@ impl World {
             path = path.replace("{tracking_code}", &self.complaint_k.tracking_code);
         }
         path = path.replace("{year}", &year.to_string()).replace("{position}", "0");
-        let mut query = row.query.to_owned();
+        let mut query = row.query.replace("{insurer_a}", &self.insurer_a.id);
         if row.object == CertificateC {
             query = query
                 .replace("{number}", &format!("T{}", self.p.resident_id))
@@ -1457,12 +1660,48 @@ impl World {
                         .and_then(|application| string_at(&application, "/id"))?;
                 return Ok(Some(Made { id: self.programme_s.clone(), second: Some(application), year: None }));
             }
-            Nothing | EnterpriseA | InsurerA | AgencyA | PolicyA | PersonP | CertificateC | EngineerE | SanctionS
-            | BanI | ComplaintK | DrawD | DemandM | EngagementX | ProjectQ | EvaluatedProject | ProgrammeS => {
-                return Ok(None)
+            FreshWebhook => {
+                let body = webhook_body(&self.closed_url, None);
+                fixture_post(app, Some(self.token("insurer_a")), WEBHOOKS, &body, StatusCode::CREATED)
+                    .await
+                    .and_then(|subscription| string_at(&subscription, "/id"))?
             }
+            FreshDeadLetter => {
+                let (subscription, delivery) = self.dead_letter(app).await?;
+                return Ok(Some(Made { id: subscription, second: Some(delivery), year: None }));
+            }
+            Nothing | EnterpriseA | InsurerA | AgencyA | PolicyA | PolicyACsv | PersonP | CertificateC | EngineerE
+            | SanctionS | BanI | ComplaintK | DrawD | DemandM | EngagementX | ProjectQ | EvaluatedProject
+            | ProgrammeS | Resource(_) | WebhookW => return Ok(None),
         };
         Ok(Some(made(id)))
+    }
+
+    /// A dead letter of a fresh subscription of insurer A's client: the
+    /// subscription starts just before policy A's `policy_created` event and
+    /// the delivery worker (one attempt allowed) polls until that event's one
+    /// attempt at the closed port has failed. Its other due subscriptions
+    /// (every one points at the closed port) are served on the way, as a
+    /// running worker would. The subscription's id and the dead letter's.
+    async fn dead_letter(&self, app: &TestApp) -> Result<(String, String), String> {
+        let body = webhook_body(&self.closed_url, Some(self.policy_a_event - 1));
+        let subscription = fixture_post(app, Some(self.token("insurer_a")), WEBHOOKS, &body, StatusCode::CREATED)
+            .await
+            .and_then(|subscription| string_at(&subscription, "/id"))?;
+        let log = format!("{WEBHOOKS}/{subscription}/deliveries?status=dead");
+        for _ in 0..50 {
+            self.worker.cycle().await.map_err(|e| format!("delivery worker: {e}"))?;
+            let (status, page) = get_json(app, app.admin_token(), &log).await;
+            if status != StatusCode::OK {
+                return Err(format!("dead letters of {subscription}: {status} {page}"));
+            }
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            if let Some(dead) = items.iter().find(|d| d["event_position"].as_i64() == Some(self.policy_a_event)) {
+                return Ok((subscription, string_at(dead, "/id")?));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        Err(format!("no dead letter for policy A's event on {subscription} after 50 polls"))
     }
 
     /// A certificate issued in 410100 by its regulator to a fresh holder on
@@ -1479,9 +1718,14 @@ impl World {
 
     /// A body valid for the operation (for a role allowed to call it); `n`
     /// makes credit codes, numbers, persons and references fresh.
-    fn body(&self, row: &Row, column: usize, n: u32, fresh: Option<&Made>) -> Result<Option<Value>, String> {
-        if row.method == "GET" {
+    fn body(&self, row: &Row, column: usize, n: u32, fresh: Option<&Made>) -> Result<Option<Body>, String> {
+        if row.method == "GET" || row.method == "DELETE" {
             return Ok(None);
+        }
+        if row.object == PolicyACsv {
+            return Ok(Some(Body::Csv(format!(
+                "policy_number,received_at,amount_fen,external_ref\r\n{POLICY_A},2025-05-02T10:00:00+08:00,100,MATRIX-CSV-{n}\r\n"
+            ))));
         }
         let body = match (row.method, row.path) {
             ("POST", "/api/v1/engagements") => {
@@ -1633,9 +1877,13 @@ impl World {
             }]}),
             // An ended half-year, distinct for cells up to 24 apart, never 2026H1.
             ("POST", "/api/v1/training/pass-rate-publications") => json!({"period": format!("{}H2", 2025 - n % 25)}),
+            ("POST", "/api/v1/webhooks") => webhook_body(&self.closed_url, None),
+            ("PATCH", "/api/v1/webhooks/{id}") => json!({"status": "paused"}),
+            // The operation reads no body; an empty object is what its documentation asks for.
+            ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redelivery") => json!({}),
             (method, path) => return Err(format!("no valid body known for {method} {path}: add one to the matrix")),
         };
-        Ok(Some(body))
+        Ok(Some(Body::Json(body)))
     }
 }
 
@@ -1789,6 +2037,36 @@ fn draw_body(n: u32) -> Value {
     })
 }
 
+/// A URL on 127.0.0.1 where nothing listens (a port bound and let go): a
+/// delivery to it fails at once with a refused connection.
+fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("port").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/matrix-hook")
+}
+
+/// A subscription to `policy_created` events at `url`, from `after` (default: the head).
+fn webhook_body(url: &str, after: Option<i64>) -> Value {
+    let mut body = json!({"url": url, "event_types": ["policy_created"], "secret": WEBHOOK_SECRET});
+    if let Some(after) = after {
+        body["after"] = json!(after);
+    }
+    body
+}
+
+/// The platform's delivery worker on `app`'s database with one attempt per
+/// event, for [`World::dead_letter`]: a second pool, as another instance would
+/// have; the server's own worker stays off.
+fn dead_letter_worker(app: &TestApp) -> Worker {
+    let mut settings = app.settings.clone();
+    settings.migrate_on_start = false;
+    settings.webhook_max_attempts = 1;
+    settings.webhook_timeout_seconds = 2;
+    let pool = api::startup::prepare_database(&settings).expect("worker pool");
+    Worker::new(pool, Tuning::from_settings(&settings)).expect("delivery worker")
+}
+
 /// `POST path` for a fixture, as `token` (`None`: without credentials); the
 /// answer, when it has the `expected` status.
 async fn fixture_post(
@@ -1908,6 +2186,22 @@ fn percent_encoded(text: &str) -> String {
         .collect()
 }
 
+impl Row {
+    /// The operation, and what tells this row from another of the same
+    /// operation: its query, an export's resource, a CSV body.
+    fn label(&self) -> String {
+        let mut label = format!("{} {}", self.method, self.path);
+        if !self.query.is_empty() {
+            label = format!("{label}?{}", self.query);
+        }
+        match self.object {
+            Resource(resource) => format!("{label} [{resource}]"),
+            PolicyACsv => format!("{label} [text/csv]"),
+            _ => label,
+        }
+    }
+}
+
 /// Operations that require an `Idempotency-Key`.
 fn needs_idempotency_key(row: &Row) -> bool {
     row.path.ends_with("/premium-postings")
@@ -1921,6 +2215,13 @@ async fn current_etag(app: &TestApp, path: &str) -> String {
     let response = app.http.get(app.url(path)).bearer_auth(app.admin_token()).send().await.expect("GET for ETag");
     assert_eq!(response.status(), StatusCode::OK, "admin GET {path} for its ETag");
     response.headers()["etag"].to_str().expect("ETag").to_owned()
+}
+
+/// A request body.
+enum Body {
+    Json(Value),
+    /// Sent as `text/csv`.
+    Csv(String),
 }
 
 /// One cell's answer.
@@ -1951,9 +2252,15 @@ async fn call(app: &TestApp, world: &World, row: &Row, column: usize, n: u32) ->
         let read = format!("/api/v1/reference/holidays?year={HOLIDAY_YEAR}");
         request = request.header("If-Match", current_etag(app, &read).await);
     }
-    let sent = body.as_ref().map(Value::to_string).unwrap_or_default();
-    if let Some(body) = body {
-        request = request.json(&body);
+    let sent = match &body {
+        Some(Body::Json(json)) => json.to_string(),
+        Some(Body::Csv(text)) => text.clone(),
+        None => String::new(),
+    };
+    match body {
+        Some(Body::Json(json)) => request = request.json(&json),
+        Some(Body::Csv(text)) => request = request.header("Content-Type", "text/csv").body(text),
+        None => {}
     }
     let response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
     let status = response.status().as_u16();
@@ -1987,15 +2294,14 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
             let Answer { status, bytes, sent } = match call(&app, &world, row, column, n).await {
                 Ok(answer) => answer,
                 Err(problem) => {
-                    mismatches.push(format!("{role:<17} {} {}: {problem}", row.method, row.path));
+                    mismatches.push(format!("{role:<17} {}: {problem}", row.label()));
                     continue;
                 }
             };
             if status != expected {
                 mismatches.push(format!(
-                    "{role:<17} {} {}: expected {expected}, got {status} ({})\n    — {}",
-                    row.method,
-                    row.path,
+                    "{role:<17} {}: expected {expected}, got {status} ({})\n    — {}",
+                    row.label(),
                     row.why,
                     snippet(&bytes)
                 ));
@@ -2003,9 +2309,8 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
             for org in world.orgs() {
                 if !world.may_see_phone(role, org) && contains(&bytes, org.phone.as_bytes()) {
                     leaks.push(format!(
-                        "{role:<17} {} {} ({status}): the full phone {} of organisation {} — {}",
-                        row.method,
-                        row.path,
+                        "{role:<17} {} ({status}): the full phone {} of organisation {} — {}",
+                        row.label(),
                         org.phone,
                         org.id,
                         snippet(&bytes)
@@ -2014,18 +2319,16 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
             }
             if !World::may_see_complainant(role) && contains(&bytes, COMPLAINANT_PHONE.as_bytes()) {
                 leaks.push(format!(
-                    "{role:<17} {} {} ({status}): the complainant's phone {COMPLAINANT_PHONE} — {}",
-                    row.method,
-                    row.path,
+                    "{role:<17} {} ({status}): the complainant's phone {COMPLAINANT_PHONE} — {}",
+                    row.label(),
                     snippet(&bytes)
                 ));
             }
             let p_number = world.p.resident_id.as_bytes();
             if !world.may_see_p(role) && !sent.contains(&world.p.resident_id) && contains(&bytes, p_number) {
                 leaks.push(format!(
-                    "{role:<17} {} {} ({status}): the full identity number {} of person P — {}",
-                    row.method,
-                    row.path,
+                    "{role:<17} {} ({status}): the full identity number {} of person P — {}",
+                    row.label(),
                     world.p.resident_id,
                     snippet(&bytes)
                 ));
@@ -2040,5 +2343,5 @@ async fn every_role_gets_the_documented_answer_from_every_operation() {
     if !leaks.is_empty() {
         report.push(format!("{} responses leak personal data:\n{}", leaks.len(), leaks.join("\n")));
     }
-    assert!(report.is_empty(), "{} operations × {} roles\n{}", TABLE.len(), ROLES.len(), report.join("\n\n"));
+    assert!(report.is_empty(), "{} rows × {} roles\n{}", TABLE.len(), ROLES.len(), report.join("\n\n"));
 }
