@@ -185,10 +185,6 @@ pub fn title(code: &str, lang: Lang) -> Option<&'static str> {
         "already_decided" => ("该申请已作出决定", "The application is already decided"),
         "nothing_to_subsidise" => ("按比例计算的补助金额为零", "The share of the fee comes to nothing"),
         "invalid_event_type" => ("事件类型不在允许范围内", "Unknown event type"),
-        "not_supervising_unit" => (
-            "该区划不是设区市或省直管县，请按其上级统计单位查询",
-            "Not a supervising unit; ask for its supervising unit",
-        ),
         "invalid_year" => ("年份不在允许范围内", "Year out of range"),
         "unsupported_filter" => ("该导出资源不支持此筛选条件", "This export does not take this filter"),
         "csv_only" => ("该选项仅适用于 CSV 格式", "This option applies to CSV only"),
