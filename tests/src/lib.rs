@@ -152,6 +152,17 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
     }
 }
 
+/// The tests' HTTP client. Idle connections are dropped after 2 s, before
+/// the server's 5 s keep-alive closes them: reusing a connection the server
+/// is closing at that instant fails the request (seen under load).
+pub fn test_http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client")
+}
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     pub address: String,
@@ -189,7 +200,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         let mut app = TestApp {
             address,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            http: test_http_client(),
             db,
             settings,
             keys_dir,
