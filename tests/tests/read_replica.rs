@@ -37,6 +37,14 @@ fn replica() -> TestDatabase {
          ('0190c0de-0000-7000-8000-000000000003', 'T{HOLDER}', '0190c0de-0000-7000-8000-000000000002', \
          'electrical', '410100', '{issued}', '2025-01-01 00:00:00')"
     ));
+    // Listed in the replica only: the public blacklist reads it there.
+    let (listed, ends) = (issued, issued + chrono::Duration::days(3 * 365));
+    db.execute(&format!(
+        "INSERT INTO blacklist_listings (id, organization_id, trigger_type, decided_by, decided_region, listed_on, \
+         ends_on, term_rule_version, created_at) VALUES ('0190c0de-0000-7000-8000-000000000004', \
+         '0190c0de-0000-7000-8000-000000000001', 'false_report', 'replica-test', '410100', '{listed}', '{ends}', \
+         'v1', '2025-01-01 00:00:00')"
+    ));
     db
 }
 
@@ -85,6 +93,14 @@ async fn public_reads_answer_from_the_read_database_when_one_is_configured() {
     assert_eq!(status, 200, "{body}");
     assert!(body["token"].as_str().is_some_and(|t| t.split('.').count() == 3), "{body}");
     assert_eq!(count(&app.db, "certificates", &format!("number = 'T{HOLDER}'")), 0);
+
+    // The public blacklist too: the listing exists in the read database only.
+    let (status, body) = get(&app, "/api/v1/public/blacklist").await;
+    assert_eq!(status, 200, "{body}");
+    let codes: Vec<&str> =
+        body["items"].as_array().expect("items").iter().filter_map(|i| i["credit_code"].as_str()).collect();
+    assert_eq!(codes, [credit_code(REPLICA_ONLY).as_str()], "{body}");
+    assert_eq!(count(&app.db, "blacklist_listings", "1 = 1"), 0);
 
     // Authenticated reads stay on the primary: the admin sees the primary's organisation only.
     let list = |code: String| {

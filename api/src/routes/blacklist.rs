@@ -136,7 +136,7 @@ pub async fn public_blacklist(
     v.finish()?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor(query.cursor.as_deref(), |k| Uuid::parse_str(k).ok())?;
-    let page = db::run(&state.pool, move |conn| {
+    let page = db::run(&state.read_pool, move |conn| {
         if let Some(region) = &region {
             if region_info(conn, region)?.is_none() {
                 return Err(ApiError::invalid_field("region", "unknown_region", "no such region in Henan"));

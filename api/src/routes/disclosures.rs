@@ -75,7 +75,7 @@ pub async fn public_disclosures(
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor(query.cursor.as_deref(), DisclosureKey::decode)?;
-    let page = db::run(&state.pool, move |conn| {
+    let page = db::run(&state.read_pool, move |conn| {
         let provider = provider_by_code(conn, &code)?;
         Ok(disclosures::delivered_page(conn, provider.id, after, limit)?)
     })
@@ -116,7 +116,7 @@ pub async fn public_annual_report(
     let (credit_code, year) = path.into_inner();
     let code = parse_credit_code(&credit_code)?;
     check_year(year, today()).map_err(|e| ApiError::invalid_field("year", e.code(), e.to_string()))?;
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run(&state.read_pool, move |conn| {
         let provider = provider_by_code(conn, &code)?;
         annual_reports::find_published(conn, provider.id, year)?.ok_or_else(ApiError::not_found)
     })

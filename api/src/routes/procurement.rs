@@ -641,7 +641,7 @@ pub async fn create_evaluation(
 #[get("/public/procurement/projects/{id}")]
 pub async fn public_project(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let result = db::run(&state.pool, move |conn| {
+    let result = db::run(&state.read_pool, move |conn| {
         let project = procurement::find(conn, id)?.ok_or_else(ApiError::not_found)?;
         if project.status != ProcurementStatus::Evaluated {
             return Err(ApiError::not_found());

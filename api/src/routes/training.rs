@@ -361,7 +361,7 @@ pub async fn public_pass_rates(
     query: web::Query<PassRateQuery>,
 ) -> Result<web::Json<PassRatePage>, ApiError> {
     let query = query.into_inner();
-    Ok(web::Json(db::run(&state.pool, move |conn| pass_rates(conn, query, true)).await?))
+    Ok(web::Json(db::run(&state.read_pool, move |conn| pass_rates(conn, query, true)).await?))
 }
 
 /// Pass rates of any period, published or not (regulators, admins).
