@@ -198,14 +198,7 @@ impl TestApp {
         let keys = KeySet::load_or_generate(&settings.keys_dir, chrono::Utc::now()).expect("keys");
         let app = api::Application::with_listener(settings.clone(), pool, keys, listener).expect("server");
         tokio::spawn(app.run_until_stopped());
-        let mut app = TestApp {
-            address,
-            http: test_http_client(),
-            db,
-            settings,
-            keys_dir,
-            admin_token: String::new(),
-        };
+        let mut app = TestApp { address, http: test_http_client(), db, settings, keys_dir, admin_token: String::new() };
         app.admin_token = app.bootstrap_admin().await.token;
         app
     }
