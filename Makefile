@@ -5,6 +5,9 @@ BIN := $(or $(CARGO_TARGET_DIR),target)/debug/henan-safety
 # Maintenance database used to create and drop one database per test.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_POSTGRES_URL
+# End-to-end tests mostly wait on the database and the network, so more run
+# at once than there are cores (cargo's default is one per core).
+E2E_THREADS ?= 4
 # 1 = a missing PostgreSQL fails `make test` (CI sets it).
 REQUIRE_POSTGRES ?= 0
 
@@ -31,11 +34,11 @@ test-unit:
 	$(CARGO) test --workspace --exclude e2e
 
 test-sqlite:
-	TEST_DATABASE=sqlite $(CARGO) test -p e2e
+	TEST_DATABASE=sqlite $(CARGO) test -p e2e -- --test-threads=$(E2E_THREADS)
 
 test-postgres:
 	@if scripts/postgres-available "$(TEST_POSTGRES_URL)"; then \
-		TEST_DATABASE=postgres $(CARGO) test -p e2e && tests/faults/crash-safety.sh && tests/faults/two-instances.sh && tests/faults/secrets-in-logs.sh; \
+		TEST_DATABASE=postgres $(CARGO) test -p e2e -- --test-threads=$(E2E_THREADS) && tests/faults/crash-safety.sh && tests/faults/two-instances.sh && tests/faults/secrets-in-logs.sh; \
 	elif [ "$(REQUIRE_POSTGRES)" = 1 ]; then \
 		echo "FAIL: PostgreSQL at $(TEST_POSTGRES_URL) is not reachable and REQUIRE_POSTGRES=1." >&2; exit 1; \
 	else \
