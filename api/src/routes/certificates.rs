@@ -108,13 +108,25 @@ fn view(
     sight: Sight,
     on: NaiveDate,
 ) -> Result<CertificateView, ApiError> {
+    let book = rules::load_rule_book(conn)?;
+    view_under(conn, &book, certificate, sight, on)
+}
+
+/// A certificate as `GET /certificates/{id}` shows it with `sight`, under a
+/// rule book the caller already holds (exports load it once per export).
+pub(crate) fn view_under(
+    conn: &mut DbConnection,
+    book: &RuleBook,
+    certificate: &Certificate,
+    sight: Sight,
+    on: NaiveDate,
+) -> Result<CertificateView, ApiError> {
     let holder = people::find(conn, certificate.person_id)?
         .ok_or_else(|| ApiError::internal("certificate of an unknown person"))?;
-    let book = rules::load_rule_book(conn)?;
     let facts = certificates::facts(conn, certificate)?;
-    let standing = status(&book, &facts, on).map_err(ApiError::internal)?;
+    let standing = status(book, &facts, on).map_err(ApiError::internal)?;
     let bar = match certificate.revoked_on {
-        Some(revoked_on) => reissue_barred_until(&book, revoked_on, certificate.obtained_by_fraud)
+        Some(revoked_on) => reissue_barred_until(book, revoked_on, certificate.obtained_by_fraud)
             .map_err(ApiError::internal)?
             .map(|applied| applied.value),
         None => None,

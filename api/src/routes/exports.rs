@@ -20,11 +20,9 @@ use actix_web::http::header::{HeaderValue, ACCEPT, CONTENT_DISPOSITION, VARY};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use chrono::{Datelike, NaiveDate};
-use domain::certificates::{reissue_barred_until, status};
 use domain::credit_code::CreditCode;
 use domain::organization::{OrganizationKind, Role, Sector};
 use domain::region::RegionCode;
-use domain::rules::RuleBook;
 use domain::validation::Collector;
 use persistence::blacklist::{self, BlacklistFilter};
 use persistence::exports::{self as store, CertificateScope, ExpenditureKey, PostingKey};
@@ -43,12 +41,10 @@ use crate::error::ApiError;
 use crate::problem::{BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable};
 use crate::routes::organizations::{region_info, statuses_today, visible_organization};
 use crate::schemas::blacklist::PublicBlacklistEntry;
-use crate::schemas::certificate::CertificateView;
 use crate::schemas::credit::ScoreChange;
 use crate::schemas::export::{ExportFormat, ExportQuery, ExportResource, FundLedgerLine, LedgerEntry};
 use crate::schemas::fields::query_text;
 use crate::schemas::organization::OrganizationView;
-use crate::schemas::person::PersonView;
 use crate::state::AppState;
 
 /// Rows read per database round trip.
@@ -126,7 +122,7 @@ impl Source {
                         }
                         Viewer::Organization(_) => Sight::Masked,
                     };
-                    out.row(&certificate_view(conn, &book, &certificate, sight, *on)?)?;
+                    out.row(&crate::routes::certificates::view_under(conn, &book, &certificate, sight, *on)?)?;
                 }
                 match page.next_after.and_then(|k| Uuid::parse_str(&k).ok()) {
                     Some(key) => {
@@ -222,28 +218,6 @@ impl Source {
         *self = next;
         Ok(())
     }
-}
-
-/// A certificate as `GET /certificates/{id}` shows it with `sight`.
-fn certificate_view(
-    conn: &mut DbConnection,
-    book: &RuleBook,
-    certificate: &certificates::Certificate,
-    sight: Sight,
-    on: NaiveDate,
-) -> Result<CertificateView, ApiError> {
-    let holder = people::find(conn, certificate.person_id)?
-        .ok_or_else(|| ApiError::internal("certificate of an unknown person"))?;
-    let facts = certificates::facts(conn, certificate)?;
-    let standing = status(book, &facts, on).map_err(ApiError::internal)?;
-    let bar = match certificate.revoked_on {
-        Some(revoked_on) => reissue_barred_until(book, revoked_on, certificate.obtained_by_fraud)
-            .map_err(ApiError::internal)?
-            .map(|applied| applied.value),
-        None => None,
-    };
-    let full = sight == Sight::Full;
-    Ok(CertificateView::new(certificate, PersonView::new(&holder, full), &standing, bar, full))
 }
 
 /// Rows into bytes of one format.
