@@ -275,7 +275,12 @@ programme_id=$(call POST /api/v1/subsidy-programmes "$regulator_token" "{
   \"opens_on\":\"2026-01-01\",\"closes_on\":\"2026-12-31\"}" | field id)
 application_id=$(call POST "/api/v1/subsidy-programmes/$programme_id/applications" "$enterprise_token" \
   "{\"engagement_id\":\"$engagement_id\"}" | field id)
-echo "Seeded: insurer $insurer_id, enterprises $enterprise_id $other_id, agency $agency_id, policy $policy_id," \
+# A webhook subscription (the admin's; admins see every subscription) to a
+# public address: nothing listens there, so the worker's attempts only fail.
+webhook_id=$(call POST /api/v1/webhooks "$admin_token" "{
+  \"url\":\"http://93.184.216.34/fuzz-hook\",\"event_types\":[],
+  \"secret\":\"fuzz-secret-0123456789abcdef0123456789\"}" | field id)
+echo "Seeded: webhook $webhook_id, insurer $insurer_id, enterprises $enterprise_id $other_id, agency $agency_id, policy $policy_id," \
   "training institution $training_id, person $person_id, certificate $certificate_id, engineer $engineer_id," \
   "listing $listing_id, sanction $sanction_id, draw $draw_id, provider $provider_id, demand $demand_id," \
   "engagements $engagement_id $agency_engagement_id, project $project_id, programme $programme_id," \
@@ -295,7 +300,7 @@ database = "none"
 [dictionaries.ids]
 values = ["$enterprise_id", "$insurer_id", "$agency_id", "$other_id", "$policy_id", "$training_id", "$person_id",
           "$certificate_id", "$engineer_id", "$listing_id", "$sanction_id", "$draw_id", "$provider_id",
-          "$demand_id", "$engagement_id", "$agency_engagement_id", "$project_id", "$programme_id"]
+          "$demand_id", "$engagement_id", "$agency_engagement_id", "$project_id", "$programme_id", "$webhook_id"]
 [dictionaries.applications]
 values = ["$application_id"]
 [dictionaries.organizations]
