@@ -142,7 +142,8 @@ pub async fn run(cli: Cli) -> CliResult {
                 let mut conn = pool.get().map_err(|e| e.to_string())?;
                 let now = crate::clock::now();
                 let today = domain::time::cst_date(now);
-                conn.transaction(|conn| crate::credit::recompute_all(conn, today, fix, now)).map_err(|e| describe(&e))
+                // recompute_all commits a chunk of organisations per transaction itself.
+                crate::credit::recompute_all(&mut conn, today, fix, now).map_err(|e| describe(&e))
             })
             .await??;
             for m in &mismatches {

@@ -18,6 +18,7 @@ use domain::credit::{
     add_event, score, CreditError, CreditEventType, Grade, RecordedEvent, Score, ScoreScale, StoredScore,
 };
 use domain::events::EventType;
+use domain::region::RegionCode;
 use domain::time::cst_date;
 use persistence::blacklist::{self, Listing, NewListing};
 use persistence::credit::{self, CreditEvent, CreditScore, NewCreditEvent, NewScore};
@@ -80,6 +81,23 @@ pub fn computed(conn: &mut DbConnection, organization_id: Uuid, on: NaiveDate) -
     Ok(score(&scale, &recorded_events(&events), on))
 }
 
+/// Who a `credit_score_changed` event names: its organisation's id, credit
+/// code and region.
+struct Named {
+    id: Uuid,
+    credit_code: String,
+    region_code: RegionCode,
+}
+
+impl Named {
+    /// Looks the organisation up (one primary-key read), for a single score.
+    fn lookup(conn: &mut DbConnection, organization_id: Uuid) -> Result<Named, ApiError> {
+        let org = organizations::find(conn, organization_id)?
+            .ok_or_else(|| ApiError::internal(format!("score of unknown organisation {organization_id}")))?;
+        Ok(Named { id: org.id, credit_code: org.credit_code.as_str().to_owned(), region_code: org.region_code })
+    }
+}
+
 /// Why a stored score was rewritten, as the `credit_score_changed` event
 /// says: a new credit event, an expiry caught up by the sweeper, or an
 /// operator's full recompute.
@@ -95,9 +113,15 @@ enum Cause {
 /// was none), publishes `credit_score_changed` in the same transaction. Each
 /// event's previous score is therefore the score of the one before it for
 /// that organisation: the feed replays the stored score exactly.
+///
+/// `scale` is the scale in force on `today` (for the base score); `named`
+/// gives the event's organisation, asked only when the score changed.
+#[allow(clippy::too_many_arguments)]
 fn store(
     conn: &mut DbConnection,
+    scale: &ScoreScale,
     organization_id: Uuid,
+    named: impl FnOnce(&mut DbConnection) -> Result<Named, ApiError>,
     previous: Option<&CreditScore>,
     fresh: &Score,
     cause: Cause,
@@ -107,14 +131,13 @@ fn store(
     let before: (i32, Grade) = match previous {
         Some(stored) => (stored.score, stored.grade),
         None => {
-            let base = score(&scale(conn, today)?, &[], today);
+            let base = score(scale, &[], today);
             (base.value, base.grade)
         }
     };
     let saved = credit::save_score(conn, organization_id, &to_new_score(fresh, today)?, now)?;
     if (saved.score, saved.grade) != before {
-        let org = organizations::find(conn, organization_id)?
-            .ok_or_else(|| ApiError::internal(format!("score of unknown organisation {organization_id}")))?;
+        let org = named(conn)?;
         let (cause, credit_event_id) = match cause {
             Cause::Event(id) => ("credit_event", Some(id)),
             Cause::Expiry => ("expiry", None),
@@ -131,7 +154,7 @@ fn store(
                 counterparty_id: None,
             },
             serde_json::json!({
-                "credit_code": org.credit_code.as_str(),
+                "credit_code": org.credit_code,
                 "previous_score": before.0,
                 "score": saved.score,
                 "previous_grade": before.1.as_str(),
@@ -162,9 +185,21 @@ fn recompute_for(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CreditScore, ApiError> {
-    let fresh = computed(conn, organization_id, today)?;
+    let scale = scale(conn, today)?;
+    let events = credit::events_of(conn, organization_id)?;
+    let fresh = score(&scale, &recorded_events(&events), today);
     let previous = credit::score_of(conn, organization_id)?;
-    store(conn, organization_id, previous.as_ref(), &fresh, cause, today, now)
+    store(
+        conn,
+        &scale,
+        organization_id,
+        |conn| Named::lookup(conn, organization_id),
+        previous.as_ref(),
+        &fresh,
+        cause,
+        today,
+        now,
+    )
 }
 
 /// Adds one new event to the stored score (or recomputes when the stored
@@ -189,7 +224,17 @@ fn apply(
         None => StoredScore::from_events(&[], today),
     };
     match add_event(&mut stored, &scale, event, today) {
-        Ok(score) => store(conn, organization_id, previous.as_ref(), &score, Cause::Event(event_id), today, now),
+        Ok(score) => store(
+            conn,
+            &scale,
+            organization_id,
+            |conn| Named::lookup(conn, organization_id),
+            previous.as_ref(),
+            &score,
+            Cause::Event(event_id),
+            today,
+            now,
+        ),
         // The stored row missed an expiry: the new event is already stored, so recompute.
         Err(CreditError::StaleScore { .. }) => recompute_for(conn, organization_id, Cause::Event(event_id), today, now),
         Err(other) => Err(ApiError::internal(other)),
@@ -371,37 +416,95 @@ pub struct Mismatch {
     pub computed: (i32, i64, Option<NaiveDate>),
 }
 
-/// Recomputes every organisation with events from scratch and compares with
-/// the stored score; with `fix`, stores the recomputed one where they differ.
+/// Organisations a full recompute reads and stores per transaction. Each
+/// chunk commits on its own: a run stopped part-way leaves whole chunks
+/// stored (each with its events and feed positions), and the single-row
+/// counters every stored score updates (the event outbox head and the feed
+/// lock) are not rewritten thousands of times inside one transaction, where
+/// PostgreSQL cannot prune their old row versions and each update gets
+/// slower than the last.
+const RECOMPUTE_CHUNK: i64 = 500;
+
+/// Recomputes every organisation with events (or a stored score) from
+/// scratch and compares with the stored score; with `fix`, stores the
+/// recomputed one where they differ. Walks the organisations in id order,
+/// [`RECOMPUTE_CHUNK`] per transaction, reading a chunk's events and scores
+/// in a few queries; the scale is read once, for `today`.
 pub fn recompute_all(
     conn: &mut DbConnection,
     today: NaiveDate,
     fix: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<Mismatch>, ApiError> {
+    let scale = scale(conn, today)?;
     let mut mismatches = Vec::new();
-    for organization_id in credit::scored_organizations(conn)? {
-        let fresh = computed(conn, organization_id, today)?;
-        let stored = credit::score_of(conn, organization_id)?;
+    let mut after = None;
+    loop {
+        let ids = credit::organization_ids_after(conn, after, RECOMPUTE_CHUNK)?;
+        let Some(last) = ids.last() else { break };
+        after = Some(*last);
+        let found = conn.transaction(|conn| recompute_chunk(conn, &scale, &ids, today, fix, now))?;
+        mismatches.extend(found);
+    }
+    Ok(mismatches)
+}
+
+/// One chunk of [`recompute_all`], inside its transaction.
+fn recompute_chunk(
+    conn: &mut DbConnection,
+    scale: &ScoreScale,
+    organization_ids: &[Uuid],
+    today: NaiveDate,
+    fix: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Mismatch>, ApiError> {
+    let mut mismatches = Vec::new();
+    for unit in credit::recompute_units(conn, organization_ids)? {
+        let fresh = score(scale, &unit.events, today);
         let key = |s: &CreditScore| (s.score, s.events_sum, s.next_change_on);
         let wanted = (fresh.value, fresh.events_sum, fresh.next_change_on);
-        if stored.as_ref().map(key) != Some(wanted) {
-            mismatches.push(Mismatch { organization_id, stored: stored.as_ref().map(key), computed: wanted });
+        let stored = unit.stored.as_ref().map(key);
+        if stored != Some(wanted) {
+            mismatches.push(Mismatch { organization_id: unit.organization_id, stored, computed: wanted });
             if fix {
-                store(conn, organization_id, stored.as_ref(), &fresh, Cause::Recompute, today, now)?;
+                store_unit(conn, scale, unit, &fresh, Cause::Recompute, today, now)?;
             }
         }
     }
     Ok(mismatches)
 }
 
+/// Stores a recomputed score of a chunk's organisation, naming it from the
+/// chunk's read instead of looking it up again.
+fn store_unit(
+    conn: &mut DbConnection,
+    scale: &ScoreScale,
+    unit: credit::RecomputeUnit,
+    fresh: &Score,
+    cause: Cause,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CreditScore, ApiError> {
+    let credit::RecomputeUnit { organization_id, credit_code, region_code, stored, .. } = unit;
+    let named = move |_: &mut DbConnection| {
+        Ok(Named { id: organization_id, credit_code: credit_code.as_str().to_owned(), region_code })
+    };
+    store(conn, scale, organization_id, named, stored.as_ref(), fresh, cause, today, now)
+}
+
 /// Recomputes the scores whose next change (an expiry) is due; returns how
-/// many were brought up to date.
+/// many were brought up to date. The scale is read once and the due
+/// organisations' events and scores in a few queries.
 pub fn sweep_due(conn: &mut DbConnection, today: NaiveDate, limit: i64) -> Result<usize, ApiError> {
     let due = credit::due_for_recompute(conn, today, limit)?;
+    if due.is_empty() {
+        return Ok(0);
+    }
     let now = crate::clock::now();
-    for organization_id in &due {
-        recompute(conn, *organization_id, today, now)?;
+    let scale = scale(conn, today)?;
+    for unit in credit::recompute_units(conn, &due)? {
+        let fresh = score(&scale, &unit.events, today);
+        store_unit(conn, &scale, unit, &fresh, Cause::Expiry, today, now)?;
     }
     Ok(due.len())
 }

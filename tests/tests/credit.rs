@@ -1151,3 +1151,96 @@ async fn a_cached_public_card_shows_a_new_sanction_at_once() {
     assert_eq!(after["sanctions_in_force"][0]["kind"], "public_criticism", "{after}");
     assert!(after["score"].as_i64() < before["score"].as_i64(), "{before} → {after}");
 }
+
+/// The full recompute commits a chunk of organisations per transaction: over more organisations
+/// than one chunk (500) it still stores every score, publishes one `credit_score_changed` per
+/// changed score with its own feed position, skips organisations without events, and leaves
+/// nothing to do on a second run.
+#[tokio::test]
+async fn full_recompute_over_several_chunks_stores_every_score_once() {
+    use domain::credit_code::CreditCode;
+    use domain::organization::{OrganizationKind, OrganizationStatus};
+    use domain::region::RegionCode;
+    use persistence::organizations::OrganizationFields;
+
+    let app = TestApp::spawn().await;
+    let today = settled_today(120).await;
+    let now = Utc::now();
+    let mut conn = app.db.connect();
+    let penalty = event_types().into_iter().find(|t| rule(t, today).points < 0).expect("a penalty in force");
+    let rule = rule(&penalty, today);
+    let (organisations, every_without) = (1_203_u32, 7);
+    let with_events = conn
+        .transaction(|conn| {
+            let mut with_events = 0_i64;
+            for seed in 0..organisations {
+                let fields = OrganizationFields {
+                    name: format!("重算企业{seed}"),
+                    region_code: RegionCode::parse(if seed % 2 == 0 { ZHENGZHOU } else { LUOYANG }).expect("region"),
+                    address: None,
+                    legal_representative: None,
+                    contact_phone: None,
+                    sector: None,
+                    employee_count: None,
+                    service_types: Vec::new(),
+                    qualification: None,
+                    status: OrganizationStatus::Active,
+                };
+                let code = CreditCode::parse(&credit_code(50_000 + seed)).expect("credit code");
+                let org = organizations::insert(conn, &code, OrganizationKind::Enterprise, &fields, now)?;
+                if seed % every_without == 0 {
+                    continue;
+                }
+                // Stored without its score: only the recompute computes it.
+                store::insert_event(
+                    conn,
+                    &store::NewCreditEvent {
+                        organization_id: org.id,
+                        event_type: CreditEventType::parse(&penalty).expect("type"),
+                        occurred_on: today,
+                        points: i32::try_from(rule.points).expect("points"),
+                        expires_on: rule.expires(today),
+                        rule_version: rule.version(),
+                        clause: rule.clause.clone(),
+                        evidence: EVIDENCE.into(),
+                        source: None,
+                        recorded_by: "e2e-recompute".into(),
+                    },
+                    now,
+                )?;
+                with_events += 1;
+            }
+            Ok::<_, persistence::StoreError>(with_events)
+        })
+        .expect("bulk insert");
+    assert!(with_events > 1_000, "more than two chunks");
+
+    let checked = recompute_all(&mut conn, today, false, now).expect("check");
+    assert_eq!(i64::try_from(checked.len()).expect("len"), with_events);
+    assert_eq!(count(&mut conn, "credit_scores"), 0, "a check stores nothing");
+
+    let fixed = recompute_all(&mut conn, today, true, now).expect("fix");
+    assert_eq!(fixed, checked);
+    let ids: HashSet<Uuid> = fixed.iter().map(|m| m.organization_id).collect();
+    assert_eq!(i64::try_from(ids.len()).expect("len"), with_events, "each organisation once");
+    assert!(fixed.windows(2).all(|w| w[0].organization_id < w[1].organization_id), "in id order");
+    assert_eq!(count(&mut conn, "credit_scores"), with_events);
+    assert_eq!(count(&mut conn, "(SELECT DISTINCT change_seq FROM credit_scores) AS s"), with_events);
+    let changed = "events WHERE event_type = 'credit_score_changed'";
+    assert_eq!(count(&mut conn, changed), with_events, "one event per changed score");
+    assert_eq!(count(&mut conn, &format!("(SELECT DISTINCT organization_id FROM {changed}) AS e")), with_events);
+    assert_eq!(count(&mut conn, &format!("{changed} AND data LIKE '%\"cause\":\"recompute\"%'")), with_events);
+    for id in &ids {
+        let row = store::score_of(&mut conn, *id).expect("read").expect("stored");
+        let fresh = computed(&mut conn, *id, today).expect("computed");
+        assert_eq!(
+            (row.score, row.events_sum, row.next_change_on),
+            (fresh.value, fresh.events_sum, fresh.next_change_on)
+        );
+        assert_eq!(row.events_sum, rule.points);
+    }
+
+    assert!(recompute_all(&mut conn, today, false, now).expect("check again").is_empty());
+    assert!(recompute_all(&mut conn, today, true, now).expect("fix again").is_empty());
+    assert_eq!(count(&mut conn, changed), with_events, "nothing published twice");
+}
