@@ -101,6 +101,11 @@ pub struct Settings {
     #[arg(long, env = "HSP_CREDIT_SWEEP_SECONDS", default_value_t = 60)]
     pub credit_sweep_seconds: u64,
 
+    /// Memory for cached public credit cards, in bytes (cards beyond it are
+    /// read from the database). About 500 bytes a card.
+    #[arg(long, env = "HSP_PUBLIC_CREDIT_CACHE_BYTES", default_value_t = crate::public_cache::DEFAULT_BUDGET_BYTES)]
+    pub public_credit_cache_bytes: usize,
+
     /// A read-only replica for public reads (`postgres://…`); unset, they
     /// use the primary (docs/deploy.md).
     #[arg(long, env = "HSP_READ_DATABASE_URL")]

@@ -60,6 +60,16 @@ pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
     Ok(pool)
 }
 
+/// Where the running server serves its contract (the docs page reads it).
+const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The contract as JSON bytes, built once for every worker.
+struct ContractJson(web::Bytes);
+
+async fn serve_contract(contract: web::Data<ContractJson>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(contract.0.clone())
+}
+
 /// A bound, not yet running server, and its webhook worker if it runs one.
 pub struct Application {
     port: u16,
@@ -96,7 +106,8 @@ impl Application {
         let max_body = settings.max_body_bytes;
         let rate_limit_per_minute = settings.rate_limit_per_minute;
         let cors_origins = settings.cors_allowed_origins.clone();
-        let public_credit = Arc::new(crate::public_cache::PublicCreditCache::default());
+        let public_credit =
+            Arc::new(crate::public_cache::PublicCreditCache::with_budget(settings.public_credit_cache_bytes));
         if settings.credit_sweep_seconds > 0 {
             let every = std::time::Duration::from_secs(settings.credit_sweep_seconds);
             crate::credit::spawn_sweeper(pool.clone(), public_credit.clone(), every).map_err(StartupError::Sweeper)?;
@@ -121,6 +132,12 @@ impl Application {
         let document = crate::openapi::document();
         let rate_limiter = web::Data::new(RateLimiter::new(rate_limit_per_minute));
         let known_routes = web::Data::new(routes::fallback::KnownRoutes::from_document(&document));
+        // Serialised once and shared: a copy of the document per worker
+        // (SwaggerUi's own `url(…, doc)`) cost each worker megabytes.
+        let contract = web::Data::new(ContractJson(web::Bytes::from(
+            serde_json::to_vec(&document).map_err(|e| StartupError::Metrics(format!("contract: {e}")))?,
+        )));
+        let swagger_config = utoipa_swagger_ui::Config::new([OPENAPI_PATH]);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(extractors::require_json))
@@ -137,7 +154,8 @@ impl Application {
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())
                 // Before the `/api/v1` scope, which would otherwise claim the path.
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document.clone()))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(swagger_config.clone()))
+                .service(web::resource(OPENAPI_PATH).app_data(contract.clone()).route(web::get().to(serve_contract)))
                 .into_utoipa_app()
                 .service(scope("/api/v1").configure(routes::api_v1))
                 .configure(routes::health)

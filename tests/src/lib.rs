@@ -140,6 +140,7 @@ pub fn test_settings(database_url: &str, keys_dir: PathBuf) -> Settings {
         workers: 2,
         // Tests call the sweep directly; a thread per test server would outlive its database.
         credit_sweep_seconds: 0,
+        public_credit_cache_bytes: api::public_cache::DEFAULT_BUDGET_BYTES,
         read_database_url: None,
         read_pool_size: 2,
         // Webhook tests turn the worker on with a receiver on 127.0.0.1.
