@@ -23,6 +23,7 @@ use domain::time::cst_date;
 use persistence::blacklist::{self, Listing, NewListing};
 use persistence::credit::{self, CreditEvent, CreditScore, NewCreditEvent, NewScore};
 use persistence::organizations::{self, Organization};
+use persistence::outbox::{self, NewEvent};
 use persistence::{rules, DbConnection, DbPool, StoreError};
 use uuid::Uuid;
 
@@ -108,6 +109,36 @@ enum Cause {
     Recompute,
 }
 
+/// The `credit_score_changed` event of `org`'s score going from `before`
+/// to `after` (value, grade, as of): one body for the single-score and the
+/// batched paths.
+fn score_changed(org: &Named, before: (i32, Grade), after: (i32, Grade, NaiveDate), cause: Cause) -> NewEvent {
+    let (cause, credit_event_id) = match cause {
+        Cause::Event(id) => ("credit_event", Some(id)),
+        Cause::Expiry => ("expiry", None),
+        Cause::Recompute => ("recompute", None),
+    };
+    NewEvent {
+        event_type: EventType::CreditScoreChanged,
+        occurred_at: crate::clock::now().naive_utc(),
+        resource_type: "credit_score",
+        resource_id: org.id.to_string(),
+        region_code: Some(org.region_code.as_str().to_owned()),
+        organization_id: Some(org.id),
+        counterparty_id: None,
+        data: serde_json::json!({
+            "credit_code": org.credit_code,
+            "previous_score": before.0,
+            "score": after.0,
+            "previous_grade": before.1.as_str(),
+            "grade": after.1.as_str(),
+            "as_of": after.2,
+            "cause": cause,
+            "credit_event_id": credit_event_id,
+        }),
+    }
+}
+
 /// Stores `fresh` as the organisation's score and, when its value or grade
 /// differs from the stored row before it (the scale's base score when there
 /// was none), publishes `credit_score_changed` in the same transaction. Each
@@ -138,32 +169,8 @@ fn store(
     let saved = credit::save_score(conn, organization_id, &to_new_score(fresh, today)?, now)?;
     if (saved.score, saved.grade) != before {
         let org = named(conn)?;
-        let (cause, credit_event_id) = match cause {
-            Cause::Event(id) => ("credit_event", Some(id)),
-            Cause::Expiry => ("expiry", None),
-            Cause::Recompute => ("recompute", None),
-        };
-        events::publish(
-            conn,
-            EventType::CreditScoreChanged,
-            Subject {
-                resource_type: "credit_score",
-                resource_id: org.id.to_string(),
-                region: Some(&org.region_code),
-                organization_id: Some(org.id),
-                counterparty_id: None,
-            },
-            serde_json::json!({
-                "credit_code": org.credit_code,
-                "previous_score": before.0,
-                "score": saved.score,
-                "previous_grade": before.1.as_str(),
-                "grade": saved.grade.as_str(),
-                "as_of": saved.as_of,
-                "cause": cause,
-                "credit_event_id": credit_event_id,
-            }),
-        )?;
+        let event = score_changed(&org, before, (saved.score, saved.grade, saved.as_of), cause);
+        outbox::append(conn, &event)?;
     }
     Ok(saved)
 }
@@ -175,6 +182,8 @@ pub fn recompute(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CreditScore, ApiError> {
+    // Before reading: a concurrent writer of this score waits (see lock_feed).
+    credit::lock_feed(conn)?;
     recompute_for(conn, organization_id, Cause::Expiry, today, now)
 }
 
@@ -212,6 +221,9 @@ fn apply(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CreditScore, ApiError> {
+    // Before reading the stored score: a recompute or sweep of the same
+    // organisation commits first or waits for this transaction (see lock_feed).
+    credit::lock_feed(conn)?;
     let scale = scale(conn, today)?;
     let previous = credit::score_of(conn, organization_id)?;
     let mut stored = match &previous {
@@ -449,7 +461,11 @@ pub fn recompute_all(
     Ok(mismatches)
 }
 
-/// One chunk of [`recompute_all`], inside its transaction.
+/// One chunk of [`recompute_all`], inside its transaction. With `fix` the
+/// feed lock is taken before anything is read, so a score stored
+/// concurrently for one of the chunk's organisations (a new event) is
+/// either committed before the read or waits for the chunk: a stale
+/// recomputed score never overwrites it.
 fn recompute_chunk(
     conn: &mut DbConnection,
     scale: &ScoreScale,
@@ -458,7 +474,11 @@ fn recompute_chunk(
     fix: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<Mismatch>, ApiError> {
+    if fix {
+        credit::lock_feed(conn)?;
+    }
     let mut mismatches = Vec::new();
+    let mut changed = Vec::new();
     for unit in credit::recompute_units(conn, organization_ids)? {
         let fresh = score(scale, &unit.events, today);
         let key = |s: &CreditScore| (s.score, s.events_sum, s.next_change_on);
@@ -467,45 +487,82 @@ fn recompute_chunk(
         if stored != Some(wanted) {
             mismatches.push(Mismatch { organization_id: unit.organization_id, stored, computed: wanted });
             if fix {
-                store_unit(conn, scale, unit, &fresh, Cause::Recompute, today, now)?;
+                changed.push((unit, fresh));
             }
         }
     }
+    store_units(conn, scale, changed, Cause::Recompute, today, now)?;
     Ok(mismatches)
 }
 
-/// Stores a recomputed score of a chunk's organisation, naming it from the
-/// chunk's read instead of looking it up again.
-fn store_unit(
+/// Stores recomputed scores of organisations read by
+/// [`credit::recompute_units`] with the same semantics as [`store`] — the
+/// score stored at the next feed position, `credit_score_changed` published
+/// where value or grade differs — in a few statements for all of them: the
+/// feed positions reserved at once, the scores upserted together, the
+/// events appended together, each in the order given. Call after
+/// [`credit::lock_feed`], in the transaction that read the units.
+fn store_units(
     conn: &mut DbConnection,
     scale: &ScoreScale,
-    unit: credit::RecomputeUnit,
-    fresh: &Score,
+    units: Vec<(credit::RecomputeUnit, Score)>,
     cause: Cause,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<CreditScore, ApiError> {
-    let credit::RecomputeUnit { organization_id, credit_code, region_code, stored, .. } = unit;
-    let named = move |_: &mut DbConnection| {
-        Ok(Named { id: organization_id, credit_code: credit_code.as_str().to_owned(), region_code })
-    };
-    store(conn, scale, organization_id, named, stored.as_ref(), fresh, cause, today, now)
+) -> Result<(), ApiError> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let writes = units
+        .iter()
+        .map(|(unit, fresh)| {
+            Ok(credit::ScoreWrite { organization_id: unit.organization_id, score: to_new_score(fresh, today)? })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    credit::save_scores(conn, &writes, now)?;
+    let base = score(scale, &[], today);
+    let events: Vec<NewEvent> = units
+        .into_iter()
+        .filter_map(|(unit, fresh)| {
+            let before = match &unit.stored {
+                Some(stored) => (stored.score, stored.grade),
+                None => (base.value, base.grade),
+            };
+            if (fresh.value, fresh.grade) == before {
+                return None;
+            }
+            let org = Named {
+                id: unit.organization_id,
+                credit_code: unit.credit_code.as_str().to_owned(),
+                region_code: unit.region_code,
+            };
+            Some(score_changed(&org, before, (fresh.value, fresh.grade, today), cause))
+        })
+        .collect();
+    outbox::append_many(conn, &events)?;
+    Ok(())
 }
 
 /// Recomputes the scores whose next change (an expiry) is due; returns how
-/// many were brought up to date. The scale is read once and the due
-/// organisations' events and scores in a few queries.
+/// many were brought up to date. The feed lock is taken before the due
+/// organisations' events and scores are read (in a few queries; the scale
+/// once), and their scores are stored together.
 pub fn sweep_due(conn: &mut DbConnection, today: NaiveDate, limit: i64) -> Result<usize, ApiError> {
     let due = credit::due_for_recompute(conn, today, limit)?;
     if due.is_empty() {
         return Ok(0);
     }
+    credit::lock_feed(conn)?;
     let now = crate::clock::now();
     let scale = scale(conn, today)?;
-    for unit in credit::recompute_units(conn, &due)? {
-        let fresh = score(&scale, &unit.events, today);
-        store_unit(conn, &scale, unit, &fresh, Cause::Expiry, today, now)?;
-    }
+    let units = credit::recompute_units(conn, &due)?
+        .into_iter()
+        .map(|unit| {
+            let fresh = score(&scale, &unit.events, today);
+            (unit, fresh)
+        })
+        .collect();
+    store_units(conn, &scale, units, Cause::Expiry, today, now)?;
     Ok(due.len())
 }
 

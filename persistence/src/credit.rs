@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 use domain::credit::{CreditEventType, CreditRule, CreditTable, Grade, RecordedEvent};
 use domain::credit_code::CreditCode;
 use domain::region::RegionCode;
@@ -256,15 +257,38 @@ fn next_seq(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(seq)
 }
 
-/// Stores the organisation's current score at the next feed position.
-pub fn save_score(
-    conn: &mut DbConnection,
-    organization_id: Uuid,
-    new: &NewScore,
-    now: DateTime<Utc>,
-) -> StoreResult<CreditScore> {
-    let change_seq = next_seq(conn)?;
-    let row = ScoreRow {
+/// Takes the feed lock without moving the feed, at the start of a
+/// transaction that reads scores or events and then stores a score derived
+/// from them: a concurrent writer of the same organisation's score (the
+/// single-event path, the sweeper, a recompute chunk) waits until this
+/// transaction ends, so neither overwrites the other with a score computed
+/// from a stale read. PostgreSQL: a row lock held until commit (READ
+/// COMMITTED, so the reads after it see what the previous holder
+/// committed); SQLite: the no-op write takes the database's write lock now
+/// rather than at the first real write.
+pub fn lock_feed(conn: &mut DbConnection) -> StoreResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => {
+            credit_feed_lock::table.find(1).select(credit_feed_lock::last_seq).for_update().first::<i64>(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            diesel::update(credit_feed_lock::table.find(1))
+                .set(credit_feed_lock::last_seq.eq(credit_feed_lock::last_seq))
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// A score to store by [`save_scores`].
+#[derive(Debug, Clone)]
+pub struct ScoreWrite {
+    pub organization_id: Uuid,
+    pub score: NewScore,
+}
+
+fn score_row(organization_id: Uuid, new: &NewScore, change_seq: i64, now: DateTime<Utc>) -> StoreResult<ScoreRow> {
+    Ok(ScoreRow {
         organization_id: organization_id.to_string(),
         score: new.score,
         grade: new.grade.as_str().to_owned(),
@@ -275,7 +299,78 @@ pub fn save_score(
         scale_versions: serde_json::to_string(&new.scale_versions).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         change_seq,
         updated_at: now.naive_utc(),
-    };
+    })
+}
+
+/// Stores many organisations' scores at consecutive feed positions, in the
+/// order given: one statement reserves the positions and one upserts the
+/// rows (a few hundred at a time, within both backends' bind limits).
+/// Returns the feed position of each, in the same order. Call inside the
+/// transaction that read what the scores were computed from, after
+/// [`lock_feed`].
+pub fn save_scores(conn: &mut DbConnection, writes: &[ScoreWrite], now: DateTime<Utc>) -> StoreResult<Vec<i64>> {
+    if writes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = i64::try_from(writes.len()).map_err(|_| StoreError::Corrupt("too many scores".into()))?;
+    let last: i64 = with_conn!(conn, c => diesel::update(credit_feed_lock::table.find(1))
+        .set(credit_feed_lock::last_seq.eq(credit_feed_lock::last_seq + n))
+        .returning(credit_feed_lock::last_seq)
+        .get_result(c))?;
+    let first = last - n + 1;
+    let seqs: Vec<i64> = (first..=last).collect();
+    let rows = writes
+        .iter()
+        .zip(&seqs)
+        .map(|(w, seq)| score_row(w.organization_id, &w.score, *seq, now))
+        .collect::<StoreResult<Vec<_>>>()?;
+    match conn {
+        // 10 binds a row: 500 rows stay well below PostgreSQL's 65,535.
+        DbConnection::Postgres(c) => {
+            for batch in rows.chunks(500) {
+                diesel::insert_into(credit_scores::table)
+                    .values(batch)
+                    .on_conflict(credit_scores::organization_id)
+                    .do_update()
+                    .set((
+                        credit_scores::score.eq(excluded(credit_scores::score)),
+                        credit_scores::grade.eq(excluded(credit_scores::grade)),
+                        credit_scores::events_sum.eq(excluded(credit_scores::events_sum)),
+                        credit_scores::in_force.eq(excluded(credit_scores::in_force)),
+                        credit_scores::next_change_on.eq(excluded(credit_scores::next_change_on)),
+                        credit_scores::as_of.eq(excluded(credit_scores::as_of)),
+                        credit_scores::scale_versions.eq(excluded(credit_scores::scale_versions)),
+                        credit_scores::change_seq.eq(excluded(credit_scores::change_seq)),
+                        credit_scores::updated_at.eq(excluded(credit_scores::updated_at)),
+                    ))
+                    .execute(c)?;
+            }
+        }
+        // Diesel cannot batch an upsert on SQLite; it is in-process, so a
+        // statement per row costs no round trip.
+        DbConnection::Sqlite(c) => {
+            for row in &rows {
+                diesel::insert_into(credit_scores::table)
+                    .values(row)
+                    .on_conflict(credit_scores::organization_id)
+                    .do_update()
+                    .set(row)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(seqs)
+}
+
+/// Stores the organisation's current score at the next feed position.
+pub fn save_score(
+    conn: &mut DbConnection,
+    organization_id: Uuid,
+    new: &NewScore,
+    now: DateTime<Utc>,
+) -> StoreResult<CreditScore> {
+    let change_seq = next_seq(conn)?;
+    let row = score_row(organization_id, new, change_seq, now)?;
     let stored: ScoreRow = with_conn!(conn, c => diesel::insert_into(credit_scores::table)
         .values(&row)
         .on_conflict(credit_scores::organization_id)
@@ -296,20 +391,6 @@ pub fn due_for_recompute(conn: &mut DbConnection, today: NaiveDate, limit: i64) 
         .limit(limit)
         .load(c))?;
     ids.iter().map(|id| Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("credit_scores {id}")))).collect()
-}
-
-/// Every organisation with a stored score or an event, in id order.
-pub fn scored_organizations(conn: &mut DbConnection) -> StoreResult<Vec<Uuid>> {
-    let mut ids: Vec<String> = with_conn!(conn, c => credit_events::table
-        .select(credit_events::organization_id)
-        .distinct()
-        .load(c))?;
-    let stored: Vec<String> =
-        with_conn!(conn, c => credit_scores::table.select(credit_scores::organization_id).load(c))?;
-    ids.extend(stored);
-    ids.sort();
-    ids.dedup();
-    ids.iter().map(|id| Uuid::parse_str(id).map_err(|_| StoreError::Corrupt(format!("organisation id {id}")))).collect()
 }
 
 /// One entry of the change feed: the stored score and the organisation's

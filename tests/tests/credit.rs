@@ -1226,6 +1226,15 @@ async fn full_recompute_over_several_chunks_stores_every_score_once() {
     assert!(fixed.windows(2).all(|w| w[0].organization_id < w[1].organization_id), "in id order");
     assert_eq!(count(&mut conn, "credit_scores"), with_events);
     assert_eq!(count(&mut conn, "(SELECT DISTINCT change_seq FROM credit_scores) AS s"), with_events);
+    // Positions reserved a chunk at a time stay a dense block ending at the feed lock.
+    let outside = format!(
+        "credit_scores WHERE change_seq > (SELECT last_seq FROM credit_feed_lock) \
+         OR change_seq <= (SELECT last_seq FROM credit_feed_lock) - {with_events}"
+    );
+    assert_eq!(count(&mut conn, &outside), 0, "feed positions dense");
+    // Events appended a chunk at a time keep the outbox dense: the head is the count.
+    assert_eq!(count(&mut conn, "event_head WHERE last_position = (SELECT count(*) FROM events)"), 1, "outbox dense");
+    assert_eq!(count(&mut conn, "events WHERE position > (SELECT last_position FROM event_head)"), 0);
     let changed = "events WHERE event_type = 'credit_score_changed'";
     assert_eq!(count(&mut conn, changed), with_events, "one event per changed score");
     assert_eq!(count(&mut conn, &format!("(SELECT DISTINCT organization_id FROM {changed}) AS e")), with_events);

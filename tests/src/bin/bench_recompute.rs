@@ -133,7 +133,7 @@ fn main() {
     let checking = since(t);
     append_section(&format!(
         "## Full credit recompute (bench-recompute)\n\n{orgs} organisations, {events} credit events (loaded with \
-         `COPY` in {load_seconds:.0} s), PostgreSQL, the release binary's `credit-recompute` (one transaction). \
+         `COPY` in {load_seconds:.0} s), PostgreSQL, the release binary's `credit-recompute` (a transaction per 500 organisations). \
          The ceiling is PostgreSQL reading every event once (`SUM(points) … GROUP BY organization_id`).\n\n\
          | run | seconds | organisations/s | events/s | vs ceiling |\n|---|---:|---:|---:|---:|\n\
          | ceiling: one aggregate over all events | {ceiling:.1} | {:.0} | {:.0} | 100 % |\n\
