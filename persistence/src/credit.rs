@@ -265,8 +265,13 @@ fn next_seq(conn: &mut DbConnection) -> StoreResult<i64> {
 /// from a stale read. PostgreSQL: a row lock held until commit (READ
 /// COMMITTED, so the reads after it see what the previous holder
 /// committed); SQLite: the no-op write takes the database's write lock now
-/// rather than at the first real write.
+/// rather than at the first real write. Takes the outbox head's lock first
+/// ([`crate::outbox::lock_head`]: one lock order for every writer).
 pub fn lock_feed(conn: &mut DbConnection) -> StoreResult<()> {
+    // The outbox head first: a handler that publishes an event and then
+    // records a credit event (a sanction) holds the head before it needs
+    // this lock, so every path must take them in that order.
+    crate::outbox::lock_head(conn)?;
     match conn {
         DbConnection::Postgres(c) => {
             credit_feed_lock::table.find(1).select(credit_feed_lock::last_seq).for_update().first::<i64>(c)?;

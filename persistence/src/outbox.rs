@@ -94,6 +94,20 @@ pub fn append(conn: &mut DbConnection, event: &NewEvent) -> StoreResult<i64> {
     positions.first().copied().ok_or_else(|| StoreError::Corrupt("no position for an appended event".into()))
 }
 
+/// Locks the outbox head until the transaction ends and returns the last
+/// position (PostgreSQL `FOR UPDATE`; SQLite write transactions are
+/// serialised). The lock order every writer follows is: audit chain head,
+/// then this, then the credit feed lock (`credit::lock_feed` takes this
+/// first), so two writers never wait for each other in a cycle.
+pub fn lock_head(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(match conn {
+        DbConnection::Postgres(c) => {
+            event_head::table.find(1).select(event_head::last_position).for_update().first(c)?
+        }
+        DbConnection::Sqlite(c) => event_head::table.find(1).select(event_head::last_position).first(c)?,
+    })
+}
+
 /// Appends `events` at consecutive positions, in the order given; call
 /// inside the transaction of the change. Locks the head once, inserts the
 /// rows in one statement (a few hundred at a time, within both backends'
@@ -103,12 +117,7 @@ pub fn append_many(conn: &mut DbConnection, events: &[NewEvent]) -> StoreResult<
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let last: i64 = match conn {
-        DbConnection::Postgres(c) => {
-            event_head::table.find(1).select(event_head::last_position).for_update().first(c)?
-        }
-        DbConnection::Sqlite(c) => event_head::table.find(1).select(event_head::last_position).first(c)?,
-    };
+    let last = lock_head(conn)?;
     let rows: Vec<EventRow> = events
         .iter()
         .zip(last + 1..)
