@@ -15,15 +15,15 @@
 
 #[path = "bench_support/mod.rs"]
 mod support;
+use support::copy;
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use diesel::connection::{Connection, InstrumentationEvent};
-use diesel::pg::CopyFormat;
-use diesel::{ExecuteCopyFromDsl, PgConnection, QueryableByName, RunQueryDsl};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use domain::certificates::CertificateNumber;
 use domain::credit_code::CreditCode;
 use domain::organization::{OrganizationKind, Sector};
@@ -114,26 +114,6 @@ fn pg(url: &str) -> PgConnection {
 
 fn sql(conn: &mut PgConnection, statement: &str) {
     diesel::sql_query(statement).execute(conn).unwrap_or_else(|e| panic!("{statement}: {e}"));
-}
-
-/// COPY (text format) of the rows the closure writes, streamed as they are
-/// generated; returns the seconds it took.
-macro_rules! copy {
-    ($url:expr, $table:expr, $columns:expr, $write:expr $(,)?) => {{
-        let mut conn = pg($url);
-        let started = Instant::now();
-        let write = $write;
-        diesel::copy_from($table)
-            .from_raw_data($columns, |sink: &mut dyn Write| -> Result<(), diesel::result::Error> {
-                let mut out = BufWriter::with_capacity(1 << 20, sink);
-                let written: std::io::Result<()> = write(&mut out).and_then(|()| out.flush());
-                written.map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-            })
-            .with_format(CopyFormat::Text)
-            .execute(&mut conn)
-            .expect("copy");
-        since(started)
-    }};
 }
 
 struct Sizes {

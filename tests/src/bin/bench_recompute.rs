@@ -9,36 +9,17 @@
 
 #[path = "bench_support/mod.rs"]
 mod support;
+use support::copy;
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate};
 use diesel::connection::Connection;
-use diesel::pg::CopyFormat;
-use diesel::{ExecuteCopyFromDsl, PgConnection, RunQueryDsl};
+use diesel::{PgConnection, RunQueryDsl};
 use e2e::{credit_code, Backend, TestDatabase};
 use persistence::schema::{credit_events, organizations};
 use support::{append_section, env_usize, since, verdict, Server};
-
-/// COPY (text format) of the rows the closure writes; returns the seconds.
-macro_rules! copy {
-    ($url:expr, $table:expr, $columns:expr, $write:expr $(,)?) => {{
-        let mut conn = PgConnection::establish($url).expect("connect");
-        let started = Instant::now();
-        let write = $write;
-        diesel::copy_from($table)
-            .from_raw_data($columns, |sink: &mut dyn Write| -> Result<(), diesel::result::Error> {
-                let mut out = BufWriter::with_capacity(1 << 20, sink);
-                let written: std::io::Result<()> = write(&mut out).and_then(|()| out.flush());
-                written.map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-            })
-            .with_format(CopyFormat::Text)
-            .execute(&mut conn)
-            .expect("copy");
-        since(started)
-    }};
-}
 
 fn org_id(n: usize) -> String {
     format!("00000000-0000-7000-8000-{n:012}")

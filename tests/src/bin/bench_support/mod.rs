@@ -255,3 +255,31 @@ pub async fn load(http: &reqwest::Client, urls: UrlFn, connections: usize, secon
 pub fn since(started: Instant) -> f64 {
     started.elapsed().as_secs_f64()
 }
+
+/// `COPY $table ($columns) FROM STDIN` over a fresh connection to `$url`,
+/// the rows written by `$write(&mut impl Write)` in text format through a
+/// 1 MiB buffer; returns the seconds it took. A macro because the table and
+/// column types differ per call.
+#[allow(unused_macros)]
+macro_rules! copy {
+    ($url:expr, $table:expr, $columns:expr, $write:expr $(,)?) => {{
+        use ::std::io::Write as _;
+        let mut conn = <::diesel::PgConnection as ::diesel::Connection>::establish($url).expect("connect");
+        let started = ::std::time::Instant::now();
+        let write = $write;
+        ::diesel::ExecuteCopyFromDsl::execute(
+            ::diesel::copy_from($table)
+                .from_raw_data($columns, |sink: &mut dyn ::std::io::Write| -> Result<(), ::diesel::result::Error> {
+                    let mut out = ::std::io::BufWriter::with_capacity(1 << 20, sink);
+                    let written: ::std::io::Result<()> = write(&mut out).and_then(|()| out.flush());
+                    written.map_err(|e| ::diesel::result::Error::SerializationError(Box::new(e)))
+                })
+                .with_format(::diesel::pg::CopyFormat::Text),
+            &mut conn,
+        )
+        .expect("copy");
+        $crate::support::since(started)
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use copy;
