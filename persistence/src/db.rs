@@ -26,7 +26,28 @@ const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;
 /// scan after the table has grown to millions of rows (measured: one second
 /// per batch instead of milliseconds). Planning each execution with its real
 /// parameters costs microseconds and keeps index scans.
+///
+/// Bulk loads are the exception: see [`with_cached_plans`].
 const POSTGRES_SETUP: &str = "SET plan_cache_mode = force_custom_plan;";
+
+/// Runs `work` (a bulk statement such as `COPY`) with PostgreSQL's default
+/// plan caching, restored to the session's per-execution planning afterwards.
+/// Each row a bulk insert writes fires one foreign-key check per reference,
+/// and each check is a cached primary-key look-up: forced custom plans made
+/// PostgreSQL plan it anew for every row and key, a third of its time during
+/// premium ingestion (measured with `perf`, bench/REPORT.md). A primary-key
+/// equality has the same plan whatever the table's size, so the generic plan
+/// the default mode settles on is safe. `SET LOCAL` confines the change to
+/// the caller's transaction, also when `work` fails.
+pub fn with_cached_plans<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    conn.batch_execute("SET LOCAL plan_cache_mode = auto")?;
+    let result = work(conn)?;
+    conn.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
+    Ok(result)
+}
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use domain::money::Fen;
 use uuid::Uuid;
 
@@ -77,28 +77,59 @@ pub fn find_by_external_refs(
     refs: &[&str],
 ) -> StoreResult<HashMap<String, StoredPosting>> {
     let insurer = insurer_id.to_string();
-    let mut found = HashMap::new();
-    for chunk in refs.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<(String, String, NaiveDateTime, i64)> = with_conn!(conn, c => premium_postings::table
-            .filter(premium_postings::insurer_id.eq(&insurer))
-            .filter(premium_postings::external_ref.eq_any(chunk))
-            .select((
-                premium_postings::external_ref,
-                premium_postings::policy_id,
-                premium_postings::received_at,
-                premium_postings::amount_fen,
-            ))
-            .load(c))?;
-        for (external_ref, policy_id, received_at, amount) in rows {
-            let policy_id = Uuid::parse_str(&policy_id)
-                .map_err(|_| StoreError::Corrupt(format!("premium_postings.policy_id = {policy_id:?}")))?;
-            found.insert(
-                external_ref,
-                StoredPosting { policy_id, received_at: received_at.and_utc(), amount: Fen::new(amount) },
-            );
+    let mut rows: Vec<PostingByRef> = Vec::with_capacity(refs.len());
+    match conn {
+        // One probe of the unique index per reference, whatever the
+        // statistics say. While the table had none yet (its first minute, or
+        // a bulk load before autovacuum analyses it), PostgreSQL planned
+        // `external_ref = ANY($2)`, and a plain join with the unnested list,
+        // as a read of every posting of the insurer: each batch cost more
+        // than the one before (measured in bench-ingest). The `LIMIT` keeps
+        // the lateral look-up from being flattened into such a join; the
+        // unique index allows one row per reference anyway.
+        DbConnection::Postgres(c) => {
+            rows = diesel::sql_query(
+                "SELECT wanted.external_ref, p.policy_id, p.received_at, p.amount_fen \
+                 FROM unnest($1::text[]) AS wanted(external_ref) \
+                 CROSS JOIN LATERAL (SELECT policy_id, received_at, amount_fen FROM premium_postings \
+                     WHERE insurer_id = $2 AND external_ref = wanted.external_ref LIMIT 1) p",
+            )
+            .bind::<Array<Text>, _>(refs)
+            .bind::<Text, _>(&insurer)
+            .load(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            for chunk in refs.chunks(LOOKUP_CHUNK) {
+                rows.extend(
+                    premium_postings::table
+                        .filter(premium_postings::insurer_id.eq(&insurer))
+                        .filter(premium_postings::external_ref.eq_any(chunk))
+                        .select(PostingByRef::as_select())
+                        .load(c)?,
+                );
+            }
         }
     }
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let policy_id = Uuid::parse_str(&row.policy_id)
+            .map_err(|_| StoreError::Corrupt(format!("premium_postings.policy_id = {:?}", row.policy_id)))?;
+        found.insert(
+            row.external_ref,
+            StoredPosting { policy_id, received_at: row.received_at.and_utc(), amount: Fen::new(row.amount_fen) },
+        );
+    }
     Ok(found)
+}
+
+/// A stored posting as [`find_by_external_refs`] reads it on either backend.
+#[derive(QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = premium_postings)]
+struct PostingByRef {
+    external_ref: String,
+    policy_id: String,
+    received_at: NaiveDateTime,
+    amount_fen: i64,
 }
 
 /// `SUM` of a `BIGINT` is `NUMERIC` in PostgreSQL; casting keeps one type
@@ -133,7 +164,9 @@ pub fn insert_batch(conn: &mut DbConnection, batch: &NewBatch, postings: &[NewPo
     with_conn!(conn, c => diesel::insert_into(premium_batches::table).values(batch).execute(c))?;
     match conn {
         DbConnection::Postgres(c) => {
-            diesel::copy_from(premium_postings::table).from_insertable(postings).execute(c)?;
+            crate::db::with_cached_plans(c, |c| {
+                Ok(diesel::copy_from(premium_postings::table).from_insertable(postings).execute(c)?)
+            })?;
         }
         DbConnection::Sqlite(c) => {
             for chunk in postings.chunks(INSERT_CHUNK) {

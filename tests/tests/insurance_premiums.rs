@@ -672,3 +672,66 @@ async fn daily_totals_reconcile_with_the_postings() {
     assert!(totals.len() > 30, "{totals:?}");
     assert_eq!(totals, summed);
 }
+
+/// The look-up that tells new items from ones already recorded probes the
+/// unique index once per reference, also before PostgreSQL has statistics
+/// for the table (a new database, or right after a bulk load, until
+/// autovacuum analyses it). PostgreSQL's per-transaction counters show how
+/// many postings it read. The plan this replaced (`external_ref = ANY($2)`)
+/// read all of the insurer's postings for every batch, so each batch cost
+/// more than the one before.
+#[tokio::test]
+async fn looking_up_stored_references_reads_only_those_references_before_statistics_exist() {
+    use diesel::connection::SimpleConnection;
+    use diesel::{QueryableByName, RunQueryDsl};
+    use persistence::{DbConnection, StoreError};
+
+    #[derive(QueryableByName)]
+    struct Reads {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        postings_read: i64,
+    }
+
+    #[derive(QueryableByName)]
+    struct Statistics {
+        #[diesel(sql_type = diesel::sql_types::Float)]
+        reltuples: f32,
+    }
+
+    if e2e::Backend::from_env() != e2e::Backend::Postgres {
+        eprintln!("skipped: the plan is PostgreSQL's (TEST_DATABASE=postgres)");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    let DbConnection::Postgres(pg) = &mut conn else { unreachable!("PostgreSQL") };
+    pg.batch_execute("ALTER TABLE premium_postings SET (autovacuum_enabled = false)").expect("no analyse");
+    let insurer = insurer_with_policies(&app, 910, 5).await;
+    for b in 0..4 {
+        store_premiums(&app, insurer.token(), &format!("load-{b}"), &batch(receipts(&format!("L{b}"), 5000))).await;
+    }
+    let analysed = diesel::sql_query("SELECT reltuples FROM pg_class WHERE relname = 'premium_postings'")
+        .get_result::<Statistics>(pg)
+        .expect("pg_class");
+    assert!(analysed.reltuples < 0.0, "the table must not have been analysed for this test to mean anything");
+
+    let mut refs: Vec<String> = (0..890).map(|i| format!("NEW-{i:05}")).collect();
+    refs.extend((0..10).map(|i| format!("L2-{:05}", i * 400)));
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let (found, reads) = conn
+        .transaction(|c| {
+            let found = persistence::premiums::find_by_external_refs(c, insurer.uuid, &refs)?;
+            let DbConnection::Postgres(pg) = c else { unreachable!("PostgreSQL") };
+            let reads = diesel::sql_query(
+                "SELECT CAST(COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) AS BIGINT) AS postings_read \
+                 FROM pg_stat_xact_user_tables WHERE relname = 'premium_postings'",
+            )
+            .get_result::<Reads>(pg)
+            .map_err(StoreError::from)?;
+            Ok::<_, StoreError>((found, reads.postings_read))
+        })
+        .expect("look-up");
+    assert_eq!(found.len(), 10, "the ten stored references are found");
+    assert!(found.contains_key("L2-03600"));
+    assert!(reads <= 20, "{reads} postings read to find 10 of 900 references among 20,000");
+}
