@@ -35,7 +35,7 @@ const POSTGRES_SETUP: &str = "SET plan_cache_mode = force_custom_plan;";
 /// Each row a bulk insert writes fires one foreign-key check per reference,
 /// and each check is a cached primary-key look-up: forced custom plans made
 /// PostgreSQL plan it anew for every row and key, a third of its time during
-/// premium ingestion (measured with `perf`, bench/REPORT.md). A primary-key
+/// premium ingestion (measured with `perf`; docs/decisions/0017). A primary-key
 /// equality has the same plan whatever the table's size, so the generic plan
 /// the default mode settles on is safe. `SET LOCAL` confines the change to
 /// the caller's transaction, also when `work` fails.
