@@ -77,8 +77,7 @@ pub fn find_by_external_refs(
     refs: &[&str],
 ) -> StoreResult<HashMap<String, StoredPosting>> {
     let insurer = insurer_id.to_string();
-    let mut rows: Vec<PostingByRef> = Vec::with_capacity(refs.len());
-    match conn {
+    let rows: Vec<PostingByRef> = match conn {
         // One probe of the unique index per reference, whatever the
         // statistics say. While the table had none yet (its first minute, or
         // a bulk load before autovacuum analyses it), PostgreSQL planned
@@ -86,19 +85,18 @@ pub fn find_by_external_refs(
         // as a read of every posting of the insurer: each batch cost more
         // than the one before (measured in bench-ingest). The `LIMIT` keeps
         // the lateral look-up from being flattened into such a join; the
-        // unique index allows one row per reference anyway.
-        DbConnection::Postgres(c) => {
-            rows = diesel::sql_query(
-                "SELECT wanted.external_ref, p.policy_id, p.received_at, p.amount_fen \
-                 FROM unnest($1::text[]) AS wanted(external_ref) \
-                 CROSS JOIN LATERAL (SELECT policy_id, received_at, amount_fen FROM premium_postings \
-                     WHERE insurer_id = $2 AND external_ref = wanted.external_ref LIMIT 1) p",
-            )
-            .bind::<Array<Text>, _>(refs)
-            .bind::<Text, _>(&insurer)
-            .load(c)?;
-        }
+        // unique index allows one row per reference anyway (docs/decisions/0017).
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "SELECT wanted.external_ref, p.policy_id, p.received_at, p.amount_fen \
+             FROM unnest($1::text[]) AS wanted(external_ref) \
+             CROSS JOIN LATERAL (SELECT policy_id, received_at, amount_fen FROM premium_postings \
+                 WHERE insurer_id = $2 AND external_ref = wanted.external_ref LIMIT 1) p",
+        )
+        .bind::<Array<Text>, _>(refs)
+        .bind::<Text, _>(&insurer)
+        .load(c)?,
         DbConnection::Sqlite(c) => {
+            let mut rows = Vec::with_capacity(refs.len());
             for chunk in refs.chunks(LOOKUP_CHUNK) {
                 rows.extend(
                     premium_postings::table
@@ -108,8 +106,9 @@ pub fn find_by_external_refs(
                         .load(c)?,
                 );
             }
+            rows
         }
-    }
+    };
     let mut found = HashMap::with_capacity(rows.len());
     for row in rows {
         let policy_id = Uuid::parse_str(&row.policy_id)
