@@ -15,12 +15,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use persistence::idempotency::{self, IdempotencyRecord};
 use persistence::{DbConnection, DbPool, StoreError};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::db;
 use crate::error::ApiError;
+use crate::extractors::{typed_body, StrictJson};
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -100,6 +102,52 @@ pub fn request_hash(body: &Value) -> String {
     let mut canonical = Vec::new();
     write(body, &mut canonical);
     Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The object a write names in its path, if any: a key reused for another
+/// object is another request (see [`Scope::on_object`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Collection,
+    Object(uuid::Uuid),
+}
+
+fn scope_of(principal: String, key: String, operation: &'static str, target: Target, body: &Value) -> Scope {
+    match target {
+        Target::Collection => Scope::new(principal, key, operation, body),
+        Target::Object(id) => Scope::on_object(principal, key, operation, id, body),
+    }
+}
+
+/// The opening of an idempotent write, in the order the contract promises:
+/// a malformed `Idempotency-Key` is 400 before the body is looked at, the
+/// scope hashes the body as sent, then the body is parsed into its type
+/// (422 naming the field). Without the header there is no scope.
+pub fn scoped_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    principal: String,
+    operation: &'static str,
+    target: Target,
+    body: StrictJson,
+) -> Result<(Option<Scope>, T), ApiError> {
+    let key = key(req)?;
+    let body = body.0;
+    let scope = key.map(|key| scope_of(principal, key, operation, target, &body));
+    Ok((scope, typed_body(&body)?))
+}
+
+/// [`scoped_body`] for an operation that requires the key (400 without it).
+pub fn required_scoped_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    principal: String,
+    operation: &'static str,
+    target: Target,
+    body: StrictJson,
+) -> Result<(Scope, T), ApiError> {
+    let key = required_key(req)?;
+    let body = body.0;
+    let scope = scope_of(principal, key, operation, target, &body);
+    Ok((scope, typed_body(&body)?))
 }
 
 /// A successful result and, for a creation, where the new resource lives.

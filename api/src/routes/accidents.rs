@@ -16,9 +16,9 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::extractors::{typed_body, StrictJson};
+use crate::extractors::StrictJson;
 use crate::funds::ledger_start;
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::problem::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
@@ -100,10 +100,13 @@ pub async fn create_accident(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/accidents", &body));
-    let body: CreateAccident = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateAccident>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/accidents",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_accident(conn, &actor, body))
         .await

@@ -21,7 +21,6 @@ use domain::validation::{Collector, FieldError};
 use persistence::blacklist::{self, BlacklistFilter, Listing, RemovalApplication};
 use persistence::organizations::Organization;
 use persistence::{organizations, rules, DbConnection, StoreError};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -34,8 +33,8 @@ use crate::clock::today;
 use crate::credit::blacklist_subject;
 use crate::error::ApiError;
 use crate::events;
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -66,12 +65,6 @@ fn date_or_today(field: &str, text: Option<&str>, v: &mut Collector) -> Option<N
         Some(text) => past_date(field, text, v),
         None => Some(today()),
     }
-}
-
-/// The idempotency scope of a write about one listing or application: the
-/// same key sent about another object is a 409 `idempotency_conflict`.
-fn object_scope(caller: &Caller, key: String, operation: &'static str, id: Uuid, body: &Value) -> Scope {
-    Scope::on_object(caller.client_id.clone(), key, operation, id, body)
 }
 
 fn organization_of(conn: &mut DbConnection, listing: &Listing) -> Result<Organization, ApiError> {
@@ -311,11 +304,13 @@ pub async fn create_removal_application(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Enterprise, Role::Agency, Role::Insurer])?;
     let listing_id = listing_id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key
-        .map(|key| object_scope(&caller, key, "POST /api/v1/blacklist/{id}/removal-applications", listing_id, &body));
-    let body: CreateRemovalApplication = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateRemovalApplication>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/blacklist/{id}/removal-applications",
+        Target::Object(listing_id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         apply_for_removal(conn, &actor, listing_id, body)
@@ -455,11 +450,13 @@ pub async fn decide_removal_application(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key
-        .map(|key| object_scope(&caller, key, "POST /api/v1/blacklist/removal-applications/{id}/decision", id, &body));
-    let body: CreateRemovalDecision = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateRemovalDecision>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/blacklist/removal-applications/{id}/decision",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| decide(conn, &actor, id, body)).await?;
@@ -575,12 +572,13 @@ pub async fn revoke_removal(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        object_scope(&caller, key, "POST /api/v1/blacklist/removal-applications/{id}/revocation", id, &body)
-    });
-    let body: CreateRemovalRevocation = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateRemovalRevocation>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/blacklist/removal-applications/{id}/revocation",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| revoke(conn, &actor, id, body)).await?;

@@ -16,7 +16,6 @@ use domain::validation::{Collector, FieldError};
 use persistence::certificates::{self, Certificate, NewCertificate};
 use persistence::{organizations, people, rules, training, DbConnection, StoreError};
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
@@ -28,8 +27,8 @@ use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::people::{check_person, find_or_create, person_sight};
 use crate::problem::{
@@ -56,13 +55,6 @@ fn certificate_subject(certificate: &Certificate) -> Subject<'_> {
         organization_id: certificate.issued_by,
         counterparty_id: None,
     }
-}
-
-/// The idempotency scope of a write to one certificate. The path's id is part
-/// of the request: a key reused for another certificate is a 409
-/// `idempotency_conflict`, never a replay of the first certificate's answer.
-fn certificate_scope(caller: &Caller, key: String, operation: &'static str, id: Uuid, body: &Value) -> Scope {
-    Scope::on_object(caller.client_id.clone(), key, operation, id, body)
 }
 
 /// How much of a certificate a caller may see: admins whole; regulators as
@@ -305,10 +297,13 @@ pub async fn create_certificate(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Agency])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/certificates", &body));
-    let body: CreateCertificate = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateCertificate>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/certificates",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| issue_certificate(conn, &actor, body))
         .await
@@ -422,11 +417,13 @@ pub async fn create_work_period(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope =
-        key.map(|key| certificate_scope(&caller, key, "POST /api/v1/certificates/{id}/work-periods", id, &body));
-    let body: CreateWorkPeriod = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateWorkPeriod>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/certificates/{id}/work-periods",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         record_work_period(conn, &actor, id, body)
@@ -488,10 +485,13 @@ pub async fn create_violation(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| certificate_scope(&caller, key, "POST /api/v1/certificates/{id}/violations", id, &body));
-    let body: CreateViolation = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateViolation>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/certificates/{id}/violations",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_violation(conn, &actor, id, body))
         .await
@@ -647,10 +647,13 @@ pub async fn create_review(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| certificate_scope(&caller, key, "POST /api/v1/certificates/{id}/reviews", id, &body));
-    let body: CreateReview = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateReview>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/certificates/{id}/reviews",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_review(conn, &actor, id, body))
         .await
@@ -784,10 +787,13 @@ pub async fn revoke_certificate(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| certificate_scope(&caller, key, "POST /api/v1/certificates/{id}/revocation", id, &body));
-    let body: CreateRevocation = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateRevocation>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/certificates/{id}/revocation",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| record_revocation(conn, &actor, id, body))
         .await

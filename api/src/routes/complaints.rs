@@ -26,7 +26,7 @@ use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -456,11 +456,13 @@ pub async fn triage_complaint(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key
-        .map(|key| Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/complaints/{id}/triage", id, &body));
-    let body: TriageComplaint = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<TriageComplaint>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/complaints/{id}/triage",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| triage(conn, &actor, id, body)).await?;

@@ -27,8 +27,8 @@ use crate::auth::Caller;
 use crate::clock::today;
 use crate::credit::{current, record_event, EventInput};
 use crate::error::ApiError;
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -137,10 +137,13 @@ pub async fn create_credit_event(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/credit/events", &body));
-    let body: CreateCreditEvent = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateCreditEvent>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/credit/events",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record(conn, &actor, body)).await?;

@@ -31,7 +31,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
 use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Scope, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::people::check_person;
@@ -529,10 +529,13 @@ pub async fn create_engagement(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Agency, Role::Enterprise])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/engagements", &body));
-    let body: CreateEngagement = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateEngagement>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/engagements",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let acts_for = match caller.role {
         Role::Agency => Some(body.provider_id),
         Role::Enterprise => Some(body.enterprise_id),
@@ -1101,10 +1104,13 @@ pub async fn create_payment(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Agency, Role::Enterprise])?;
     let id = id.into_inner();
-    let key = idempotency::required_key(&req)?;
-    let body = body.into_inner().0;
-    let scope = Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/engagements/{id}/payments", id, &body);
-    let body: CreatePayment = typed_body(&body)?;
+    let (scope, body) = idempotency::required_scoped_body::<CreatePayment>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/engagements/{id}/payments",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, Some(scope), StatusCode::CREATED, move |conn| {
         record_payment(conn, &actor, id, body)
@@ -1244,12 +1250,13 @@ pub async fn create_evaluation(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Enterprise])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/engagements/{id}/evaluation", id, &body)
-    });
-    let body: CreateEvaluation = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateEvaluation>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/engagements/{id}/evaluation",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response = idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         record_evaluation(conn, &actor, id, body)
@@ -1436,18 +1443,13 @@ pub async fn confirm_charging_without_service(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(
-            caller.client_id.clone(),
-            key,
-            "POST /api/v1/engagements/{id}/charging-without-service",
-            id,
-            &body,
-        )
-    });
-    let body: ConfirmCharging = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<ConfirmCharging>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/engagements/{id}/charging-without-service",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response = idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         confirm_charging(conn, &actor, id, body)

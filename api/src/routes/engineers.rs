@@ -27,8 +27,8 @@ use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::people::{check_person, find_or_create, person_sight};
@@ -152,10 +152,13 @@ pub async fn create_engineer(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/engineers", &body));
-    let body: CreateEngineer = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateEngineer>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/engineers",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| register_engineer(conn, &actor, body))
         .await

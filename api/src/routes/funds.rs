@@ -23,9 +23,9 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
-use crate::extractors::{typed_body, StrictJson};
+use crate::extractors::StrictJson;
 use crate::funds::{ledger, ledger_start, YearFigures};
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -279,15 +279,13 @@ pub async fn create_expenditure(
     if acting_insurer(&caller)? != insurer_id {
         return Err(ApiError::not_found());
     }
-    let key = idempotency::required_key(&req)?;
-    let body = body.into_inner().0;
-    let scope = Scope::new(
+    let (scope, body) = idempotency::required_scoped_body::<CreateExpenditure>(
+        &req,
         insurer_id.to_string(),
-        key,
         "POST /api/v1/insurance/prevention-funds/{insurer_id}/expenditures",
-        &body,
-    );
-    let body: CreateExpenditure = typed_body(&body)?;
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let attempt = actor.clone();
     let result = idempotency::run_once(&state.pool, Some(scope), StatusCode::CREATED, move |conn| {

@@ -27,8 +27,8 @@ use crate::clock::today;
 use crate::db;
 use crate::eligibility;
 use crate::error::ApiError;
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -247,10 +247,13 @@ pub async fn create_demand(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Enterprise])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/marketplace/demands", &body));
-    let body: CreateDemand = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateDemand>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/marketplace/demands",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| post_demand(conn, &actor, body)).await
 }
@@ -586,12 +589,13 @@ pub async fn create_bid(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Agency])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/marketplace/demands/{id}/bids", id, &body)
-    });
-    let body: CreateBid = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateBid>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/marketplace/demands/{id}/bids",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| bid(conn, &actor, id, body)).await
 }
@@ -706,12 +710,13 @@ pub async fn award_demand(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Enterprise])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/marketplace/demands/{id}/award", id, &body)
-    });
-    let body: CreateAward = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateAward>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/marketplace/demands/{id}/award",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| award(conn, &actor, id, body)).await
 }

@@ -18,8 +18,8 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::people::{check_person, find_or_create, person_sight};
@@ -121,11 +121,14 @@ pub async fn create_employment(
     // own would gain sight of anyone it names (the employer sees staff whole).
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
     let operation = "POST /api/v1/organizations/{id}/employments";
-    let scope = key.map(|key| Scope::on_object(caller.client_id.clone(), key, operation, id, &body));
-    let body: CreateEmployment = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateEmployment>(
+        &req,
+        caller.client_id.clone(),
+        operation,
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         record_employment(conn, &actor, id, body)

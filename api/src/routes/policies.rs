@@ -21,8 +21,8 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -209,10 +209,13 @@ pub async fn create_policy(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let insurer_id = acting_insurer(&caller)?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(insurer_id.to_string(), key, "POST /api/v1/insurance/policies", &body));
-    let body: CreatePolicy = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreatePolicy>(
+        &req,
+        insurer_id.to_string(),
+        "POST /api/v1/insurance/policies",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         let policy = write_policy(conn, &actor, insurer_id, body)?;

@@ -28,8 +28,8 @@ use crate::db;
 use crate::eligibility::exclusion;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -201,10 +201,13 @@ pub async fn create_project(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/procurement/projects", &body));
-    let body: CreateProject = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateProject>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/procurement/projects",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_project(conn, &actor, body)).await
 }
@@ -603,12 +606,13 @@ pub async fn create_evaluation(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator, Role::Agency, Role::Enterprise])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/procurement/projects/{id}/evaluations", id, &body)
-    });
-    let body: CreateEvaluation = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateEvaluation>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/procurement/projects/{id}/evaluations",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| evaluate(conn, &actor, id, body))

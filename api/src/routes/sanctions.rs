@@ -26,8 +26,8 @@ use crate::credit::{record_event, EventInput};
 use crate::db;
 use crate::error::ApiError;
 use crate::events::{self, Subject};
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::people::{check_person, find_or_create, person_sight};
@@ -262,10 +262,13 @@ pub async fn create_sanction(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/sanctions", &body));
-    let body: CreateSanction = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateSanction>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/sanctions",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_sanction(conn, &actor, body))
@@ -470,12 +473,13 @@ pub async fn record_compliance(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/sanctions/{id}/compliance", id, &body)
-    });
-    let body: CreateCompliance = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateCompliance>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/sanctions/{id}/compliance",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     let response =
         idempotency::run_once(&state.pool, scope, StatusCode::OK, move |conn| comply(conn, &actor, id, body)).await?;
@@ -612,10 +616,13 @@ pub async fn create_ban(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/bans", &body));
-    let body: CreateBan = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateBan>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/bans",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_ban(conn, &actor, body)).await
 }

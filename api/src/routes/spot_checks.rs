@@ -21,7 +21,7 @@ use crate::audit::Actor;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Scope, Target};
 use crate::middleware::request_id::RequestId;
 use crate::problem::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
@@ -322,11 +322,13 @@ pub async fn create_spot_check_draw(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope =
-        key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/supervision/spot-check-draws", &body));
-    let body: CreateSpotCheckDraw = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateSpotCheckDraw>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/supervision/spot-check-draws",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| make_draw(conn, &actor, body)).await
 }

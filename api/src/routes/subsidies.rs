@@ -23,8 +23,8 @@ use crate::auth::Caller;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
-use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::extractors::StrictJson;
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -150,10 +150,13 @@ pub async fn create_programme(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/subsidy-programmes", &body));
-    let body: CreateProgramme = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateProgramme>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/subsidy-programmes",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| record_programme(conn, &actor, body))
         .await
@@ -346,12 +349,13 @@ pub async fn create_application(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Enterprise])?;
     let id = id.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(caller.client_id.clone(), key, "POST /api/v1/subsidy-programmes/{id}/applications", id, &body)
-    });
-    let body: CreateApplication = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateApplication>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/subsidy-programmes/{id}/applications",
+        Target::Object(id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| apply(conn, &actor, id, body)).await
 }
@@ -520,18 +524,13 @@ pub async fn approve_application(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let (id, application_id) = path.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(
-            caller.client_id.clone(),
-            key,
-            "POST /api/v1/subsidy-programmes/{id}/applications/{application_id}/approval",
-            application_id,
-            &body,
-        )
-    });
-    let body: Approval = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<Approval>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/subsidy-programmes/{id}/applications/{application_id}/approval",
+        Target::Object(application_id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         approve(conn, &actor, id, application_id, body)
@@ -605,18 +604,13 @@ pub async fn reject_application(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Regulator])?;
     let (id, application_id) = path.into_inner();
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| {
-        Scope::on_object(
-            caller.client_id.clone(),
-            key,
-            "POST /api/v1/subsidy-programmes/{id}/applications/{application_id}/rejection",
-            application_id,
-            &body,
-        )
-    });
-    let body: Rejection = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<Rejection>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/subsidy-programmes/{id}/applications/{application_id}/rejection",
+        Target::Object(application_id),
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, scope, StatusCode::CREATED, move |conn| {
         reject(conn, &actor, id, application_id, body)

@@ -25,7 +25,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination;
 use crate::people::{check_person, NamedPerson};
@@ -262,10 +262,13 @@ pub async fn post_exam_results(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Agency])?;
-    let key = idempotency::required_key(&req)?;
-    let body = body.into_inner().0;
-    let scope = Scope::new(caller.client_id.clone(), key, "POST /api/v1/training/exam-results", &body);
-    let batch: ExamBatch = typed_body(&body)?;
+    let (scope, batch) = idempotency::required_scoped_body::<ExamBatch>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/training/exam-results",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let actor = Actor::new(&caller, &request_id);
     idempotency::run_once(&state.pool, Some(scope), StatusCode::CREATED, move |conn| {
         let institution = calling_institution(conn, &actor.caller)?;

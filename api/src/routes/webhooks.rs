@@ -24,7 +24,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::etag;
 use crate::extractors::{typed_body, StrictJson};
-use crate::idempotency::{self, Done, Scope};
+use crate::idempotency::{self, Done, Target};
 use crate::middleware::request_id::RequestId;
 use crate::pagination::{self, Page};
 use crate::problem::{
@@ -211,10 +211,13 @@ pub async fn create_webhook(
     body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner_id(&caller)?;
-    let key = idempotency::key(&req)?;
-    let body = body.into_inner().0;
-    let scope = key.map(|key| Scope::new(caller.client_id.clone(), key, "POST /api/v1/webhooks", &body));
-    let body: CreateWebhook = typed_body(&body)?;
+    let (scope, body) = idempotency::scoped_body::<CreateWebhook>(
+        &req,
+        caller.client_id.clone(),
+        "POST /api/v1/webhooks",
+        Target::Collection,
+        body.into_inner(),
+    )?;
     let checked = check_create(body)?;
     guard::check_url(&checked.url, state.settings.webhook_allow_private).await.map_err(|r| url_refused(&r))?;
     let actor = Actor::new(&caller, &request_id);
