@@ -78,8 +78,18 @@ fn recorded_events(events: &[CreditEvent]) -> Vec<RecordedEvent> {
 /// The score computed from every recorded event of the organisation.
 pub fn computed(conn: &mut DbConnection, organization_id: Uuid, on: NaiveDate) -> Result<Score, ApiError> {
     let scale = scale(conn, on)?;
+    computed_under(conn, &scale, organization_id, on)
+}
+
+/// [`computed`] under a scale the caller already holds.
+fn computed_under(
+    conn: &mut DbConnection,
+    scale: &ScoreScale,
+    organization_id: Uuid,
+    on: NaiveDate,
+) -> Result<Score, ApiError> {
     let events = credit::events_of(conn, organization_id)?;
-    Ok(score(&scale, &recorded_events(&events), on))
+    Ok(score(scale, &recorded_events(&events), on))
 }
 
 /// Who a `credit_score_changed` event names: its organisation's id, credit
@@ -118,15 +128,16 @@ fn score_changed(org: &Named, before: (i32, Grade), after: (i32, Grade, NaiveDat
         Cause::Expiry => ("expiry", None),
         Cause::Recompute => ("recompute", None),
     };
-    NewEvent {
-        event_type: EventType::CreditScoreChanged,
-        occurred_at: crate::clock::now().naive_utc(),
-        resource_type: "credit_score",
-        resource_id: org.id.to_string(),
-        region_code: Some(org.region_code.as_str().to_owned()),
-        organization_id: Some(org.id),
-        counterparty_id: None,
-        data: serde_json::json!({
+    events::new_event(
+        EventType::CreditScoreChanged,
+        Subject {
+            resource_type: "credit_score",
+            resource_id: org.id.to_string(),
+            region: Some(&org.region_code),
+            organization_id: Some(org.id),
+            counterparty_id: None,
+        },
+        serde_json::json!({
             "credit_code": org.credit_code,
             "previous_score": before.0,
             "score": after.0,
@@ -136,7 +147,7 @@ fn score_changed(org: &Named, before: (i32, Grade), after: (i32, Grade, NaiveDat
             "cause": cause,
             "credit_event_id": credit_event_id,
         }),
-    }
+    )
 }
 
 /// Stores `fresh` as the organisation's score and, when its value or grade
@@ -195,8 +206,7 @@ fn recompute_for(
     now: DateTime<Utc>,
 ) -> Result<CreditScore, ApiError> {
     let scale = scale(conn, today)?;
-    let events = credit::events_of(conn, organization_id)?;
-    let fresh = score(&scale, &recorded_events(&events), today);
+    let fresh = computed_under(conn, &scale, organization_id, today)?;
     let previous = credit::score_of(conn, organization_id)?;
     store(
         conn,

@@ -27,28 +27,31 @@ pub struct Subject<'a> {
     pub counterparty_id: Option<Uuid>,
 }
 
-/// Appends `event_type` about `subject` with the facts `data` (a JSON object
-/// without personal data) to the outbox. Returns the event's position.
+/// The outbox row of `event_type` about `subject` with the facts `data` (a
+/// JSON object without personal data), occurring now. For callers that
+/// append many events at once ([`outbox::append_many`]).
+pub fn new_event(event_type: EventType, subject: Subject<'_>, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        event_type,
+        occurred_at: crate::clock::now().naive_utc(),
+        resource_type: subject.resource_type,
+        resource_id: subject.resource_id,
+        region_code: subject.region.map(|r| r.as_str().to_owned()),
+        organization_id: subject.organization_id,
+        counterparty_id: subject.counterparty_id,
+        data,
+    }
+}
+
+/// Appends `event_type` about `subject` with the facts `data` to the
+/// outbox. Returns the event's position.
 pub fn publish(
     conn: &mut DbConnection,
     event_type: EventType,
     subject: Subject<'_>,
     data: serde_json::Value,
 ) -> Result<i64, ApiError> {
-    let position = outbox::append(
-        conn,
-        &NewEvent {
-            event_type,
-            occurred_at: crate::clock::now().naive_utc(),
-            resource_type: subject.resource_type,
-            resource_id: subject.resource_id,
-            region_code: subject.region.map(|r| r.as_str().to_owned()),
-            organization_id: subject.organization_id,
-            counterparty_id: subject.counterparty_id,
-            data,
-        },
-    )?;
-    Ok(position)
+    Ok(outbox::append(conn, &new_event(event_type, subject, data))?)
 }
 
 /// Which events a caller may read (docs/decisions/0004 applied to events):

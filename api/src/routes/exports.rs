@@ -260,11 +260,7 @@ impl Encoder {
             ExportFormat::Csv => {
                 let value = serde_json::to_value(row).map_err(ApiError::internal)?;
                 let for_excel = self.for_excel;
-                let record: Vec<String> = self
-                    .columns
-                    .iter()
-                    .map(|column| if for_excel { excel_safe(&value, column) } else { cell(&value, column) })
-                    .collect();
+                let record: Vec<String> = self.columns.iter().map(|column| cell(&value, column, for_excel)).collect();
                 self.csv_writer().write_record(&record).map_err(ApiError::internal)?;
             }
         }
@@ -284,9 +280,13 @@ impl Encoder {
 /// One CSV cell: the value at the dotted `column` path of the row's JSON.
 /// Absent and `null` are empty; strings are written as they are; numbers
 /// and booleans as in JSON; an array's items joined with `;`.
-fn cell(row: &serde_json::Value, column: &str) -> String {
+///
+/// `for_excel`: a text value starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be evaluated as a formula when Excel opens the
+/// file, so it gets a leading `'` (shown by Excel as text, not data).
+/// Numbers stay as they are: `-40000` is a number, not a formula.
+fn cell(row: &serde_json::Value, column: &str, for_excel: bool) -> String {
     use serde_json::Value;
-    let pointer = format!("/{}", column.replace('.', "/"));
     fn scalar(value: &Value) -> String {
         match value {
             Value::Null => String::new(),
@@ -295,21 +295,12 @@ fn cell(row: &serde_json::Value, column: &str) -> String {
             other => other.to_string(),
         }
     }
-    row.pointer(&pointer).map(scalar).unwrap_or_default()
-}
-
-/// The cell for Excel: a text value starting with `=`, `+`, `-`, `@`, a tab
-/// or a carriage return would be evaluated as a formula when the file is
-/// opened, so it gets a leading `'` (shown by Excel as text, not data).
-/// Numbers stay as they are: `-40000` is a number, not a formula.
-fn excel_safe(row: &serde_json::Value, column: &str) -> String {
-    let text = cell(row, column);
-    let pointer = format!("/{}", column.replace('.', "/"));
-    let is_text = matches!(row.pointer(&pointer), Some(serde_json::Value::String(_)));
-    if is_text && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text
+    match row.pointer(&format!("/{}", column.replace('.', "/"))) {
+        Some(Value::String(text)) if for_excel && text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+            format!("'{text}")
+        }
+        Some(value) => scalar(value),
+        None => String::new(),
     }
 }
 
@@ -632,14 +623,14 @@ mod tests {
     #[test]
     fn cells_flatten_objects_join_arrays_and_empty_nulls() {
         let row = json!({"a": "x,y", "n": -40000, "b": true, "z": null, "o": {"p": "2025-01-01"}, "l": ["a", "b"]});
-        assert_eq!(cell(&row, "a"), "x,y");
-        assert_eq!(cell(&row, "n"), "-40000");
-        assert_eq!(cell(&row, "b"), "true");
-        assert_eq!(cell(&row, "z"), "");
-        assert_eq!(cell(&row, "o.p"), "2025-01-01");
-        assert_eq!(cell(&row, "o.q"), "");
-        assert_eq!(cell(&row, "l"), "a;b");
-        assert_eq!(cell(&row, "missing"), "");
+        assert_eq!(cell(&row, "a", false), "x,y");
+        assert_eq!(cell(&row, "n", false), "-40000");
+        assert_eq!(cell(&row, "b", false), "true");
+        assert_eq!(cell(&row, "z", false), "");
+        assert_eq!(cell(&row, "o.p", false), "2025-01-01");
+        assert_eq!(cell(&row, "o.q", false), "");
+        assert_eq!(cell(&row, "l", false), "a;b");
+        assert_eq!(cell(&row, "missing", false), "");
     }
 
     #[test]
