@@ -22,6 +22,28 @@ pub mod tokens;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// Registry fields for a test that writes through `persistence` directly:
+/// a name, a region and a sector, active, everything else empty. Tests set
+/// more with struct-update syntax (`OrganizationFields { status, ..bare_fields(…) }`).
+pub fn bare_fields(
+    name: impl Into<String>,
+    region_code: &str,
+    sector: Option<domain::organization::Sector>,
+) -> persistence::organizations::OrganizationFields {
+    persistence::organizations::OrganizationFields {
+        name: name.into(),
+        region_code: domain::region::RegionCode::parse(region_code).expect("region code"),
+        address: None,
+        legal_representative: None,
+        contact_phone: None,
+        sector,
+        employee_count: None,
+        service_types: Vec::new(),
+        qualification: None,
+        status: domain::organization::OrganizationStatus::Active,
+    }
+}
+
 /// A valid credit code (GB 32100-2015) for `seed`, distinct per seed.
 pub fn credit_code(seed: u32) -> String {
     let first17 = format!("9141{:04}MA{:07}", seed % 10_000, seed);

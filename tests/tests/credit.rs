@@ -1159,9 +1159,7 @@ async fn a_cached_public_card_shows_a_new_sanction_at_once() {
 #[tokio::test]
 async fn full_recompute_over_several_chunks_stores_every_score_once() {
     use domain::credit_code::CreditCode;
-    use domain::organization::{OrganizationKind, OrganizationStatus};
-    use domain::region::RegionCode;
-    use persistence::organizations::OrganizationFields;
+    use domain::organization::OrganizationKind;
 
     let app = TestApp::spawn().await;
     let today = settled_today(120).await;
@@ -1174,18 +1172,8 @@ async fn full_recompute_over_several_chunks_stores_every_score_once() {
         .transaction(|conn| {
             let mut with_events = 0_i64;
             for seed in 0..organisations {
-                let fields = OrganizationFields {
-                    name: format!("重算企业{seed}"),
-                    region_code: RegionCode::parse(if seed % 2 == 0 { ZHENGZHOU } else { LUOYANG }).expect("region"),
-                    address: None,
-                    legal_representative: None,
-                    contact_phone: None,
-                    sector: None,
-                    employee_count: None,
-                    service_types: Vec::new(),
-                    qualification: None,
-                    status: OrganizationStatus::Active,
-                };
+                let fields =
+                    e2e::bare_fields(format!("重算企业{seed}"), if seed % 2 == 0 { ZHENGZHOU } else { LUOYANG }, None);
                 let code = CreditCode::parse(&credit_code(50_000 + seed)).expect("credit code");
                 let org = organizations::insert(conn, &code, OrganizationKind::Enterprise, &fields, now)?;
                 if seed % every_without == 0 {

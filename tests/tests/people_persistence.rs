@@ -3,12 +3,12 @@
 
 use chrono::{NaiveDate, Utc};
 use domain::certificates::{status, CertificateNumber, ReviewFailure, StatusKind, Violation, WorkCategory, WorkPeriod};
-use domain::organization::{OrganizationKind, OrganizationStatus, Sector};
+use domain::organization::{OrganizationKind, Sector};
 use domain::region::RegionCode;
 use domain::resident_id::ResidentId;
 use e2e::{credit_code, Backend, TestDatabase};
 use persistence::certificates::{self, NewCertificate};
-use persistence::organizations::{self, OrganizationFields};
+use persistence::organizations::{self};
 use persistence::people::{self, NewEmployment};
 use persistence::{rules, seed, DbConnection, StoreError};
 
@@ -62,18 +62,7 @@ fn employment_decides_who_employs_whom_on_a_date() {
         &mut conn,
         &domain::credit_code::CreditCode::parse(&credit_code(1)).expect("code"),
         OrganizationKind::Enterprise,
-        &OrganizationFields {
-            name: "矿业公司".into(),
-            region_code: RegionCode::parse("410100").expect("region"),
-            address: None,
-            legal_representative: None,
-            contact_phone: None,
-            sector: Some(Sector::Mining),
-            employee_count: None,
-            service_types: Vec::new(),
-            qualification: None,
-            status: OrganizationStatus::Active,
-        },
+        &e2e::bare_fields("矿业公司", "410100", Some(Sector::Mining)),
         Utc::now(),
     )
     .expect("organisation");

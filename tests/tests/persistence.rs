@@ -3,7 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use domain::credit_code::CreditCode;
-use domain::organization::{OrganizationKind, OrganizationStatus, Sector};
+use domain::organization::{OrganizationKind, Sector};
 use domain::region::RegionCode;
 use e2e::{credit_code, Backend, TestDatabase};
 use persistence::organizations::{self, OrganizationFields};
@@ -18,18 +18,7 @@ fn migrated() -> (TestDatabase, DbConnection) {
 }
 
 fn fields(name: &str) -> OrganizationFields {
-    OrganizationFields {
-        name: name.into(),
-        region_code: RegionCode::parse("410100").expect("region"),
-        address: None,
-        legal_representative: None,
-        contact_phone: None,
-        sector: Some(Sector::Mining),
-        employee_count: Some(120),
-        service_types: Vec::new(),
-        qualification: None,
-        status: OrganizationStatus::Active,
-    }
+    OrganizationFields { employee_count: Some(120), ..e2e::bare_fields(name, "410100", Some(Sector::Mining)) }
 }
 
 fn code(seed: u32) -> CreditCode {

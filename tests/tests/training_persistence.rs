@@ -60,18 +60,7 @@ fn organization(
         conn,
         &CreditCode::parse(&credit_code(seed)).expect("credit code"),
         kind,
-        &OrganizationFields {
-            name: format!("单位{seed}"),
-            region_code: region(region_code),
-            address: None,
-            legal_representative: None,
-            contact_phone: None,
-            sector,
-            employee_count: None,
-            service_types: Vec::new(),
-            qualification: None,
-            status: OrganizationStatus::Active,
-        },
+        &e2e::bare_fields(format!("单位{seed}"), region_code, sector),
         Utc::now(),
     )
     .expect("organisation")
@@ -304,16 +293,8 @@ fn noncompliant_lists_who_must_employ_engineers_and_has_none_in_force() {
     let _insurer = organization(&mut conn, 6, OrganizationKind::Insurer, "410100", Some(Sector::Mining));
     let revoked = organization(&mut conn, 7, OrganizationKind::TechnicalServiceAgency, "410100", None);
     let fields = OrganizationFields {
-        name: revoked.name.clone(),
-        region_code: revoked.region_code.clone(),
-        address: None,
-        legal_representative: None,
-        contact_phone: None,
-        sector: None,
-        employee_count: None,
-        service_types: Vec::new(),
-        qualification: None,
         status: OrganizationStatus::Revoked,
+        ..e2e::bare_fields(revoked.name.clone(), revoked.region_code.as_str(), None)
     };
     organizations::update(&mut conn, revoked.id, revoked.version, &fields, Utc::now()).expect("revoke");
 
